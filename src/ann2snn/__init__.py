@@ -1,0 +1,22 @@
+"""ann2snn: low-latency conversion of trained PyTorch networks into spiking networks."""
+
+__version__ = "0.1.0"
+
+from ann2snn.ann import QCFS, ClipReLU, make_activation  # noqa: E402
+from ann2snn.conversion import convert  # noqa: E402
+from ann2snn.errors import (  # noqa: E402
+    Ann2SnnError,
+    ConversionError,
+    DataError,
+    MethodError,
+    WeightsError,
+)
+from ann2snn.evaluate import evaluate  # noqa: E402
+from ann2snn.methods import Recipe, get_method, list_methods, register_method  # noqa: E402
+from ann2snn.snn import IFNeuron, SpikingNetwork  # noqa: E402
+
+__all__ = [
+    "__version__", "convert", "evaluate", "ClipReLU", "QCFS", "make_activation",
+    "IFNeuron", "SpikingNetwork", "Recipe", "get_method", "list_methods", "register_method",
+    "Ann2SnnError", "ConversionError", "DataError", "MethodError", "WeightsError",
+]

@@ -1,0 +1,3 @@
+from ann2snn.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,7 @@
+"""ANN-side pieces: activations trained for conversion."""
+
+from ann2snn.ann.activations import ACTIVATIONS, make_activation
+from ann2snn.ann.clip_relu import ClipReLU
+from ann2snn.ann.qcfs import QCFS
+
+__all__ = ["ClipReLU", "QCFS", "make_activation", "ACTIVATIONS"]

@@ -1,0 +1,23 @@
+"""Clip ReLU, ``a = clamp(z, 0, λ)`` with a trainable λ (METHODS.md section 1)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class ClipReLU(nn.Module):
+    """``a = clamp(z, 0, λ)``; λ is a trainable scalar (weight decay applies to it).
+
+    The gradient reaches λ where ``z > λ``. Converts with ``θ = λ``.
+    """
+
+    def __init__(self, lam: float = 8.0):
+        super().__init__()
+        self.lam = nn.Parameter(torch.tensor(float(lam)))
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.minimum(torch.relu(z), self.lam)
+
+    def extra_repr(self) -> str:
+        return f"lam={self.lam.item():.4g}"

@@ -1,0 +1,46 @@
+"""Integrate-and-fire neuron with reset by subtraction (METHODS.md section 0).
+
+    m[t] = v[t-1] + I[t] + beta[t]
+    s[t] = 1[m[t] >= theta]
+    v[t] = m[t] - theta * s[t],          v[0] = v0
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def if_step(v: Tensor, current: Tensor, threshold: Tensor) -> tuple[Tensor, Tensor]:
+    """One step: returns ``(spike, v_next)`` with spikes in {0, 1}."""
+    m = v + current
+    spike = (m >= threshold).to(current.dtype)
+    return spike, m - threshold * spike
+
+
+def if_multistep(
+    currents: Tensor,
+    threshold: Tensor,
+    v0: Tensor | float = 0.0,
+    step_bias: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Run ``T`` steps on ``currents`` of shape ``[T, ...]``.
+
+    ``threshold``, ``v0`` and ``step_bias[t]`` broadcast against one step ``currents[t]``.
+    Returns ``(spikes [T, ...], v_final)``.
+    """
+    steps = currents.shape[0]
+    v = torch.zeros_like(currents[0]) + v0
+    spikes = torch.empty_like(currents)
+    for t in range(steps):
+        current = currents[t] if step_bias is None else currents[t] + step_bias[t]
+        spikes[t], v = if_step(v, current, threshold)
+    return spikes, v
+
+
+def if_spike_count(z: Tensor, threshold: Tensor, v0: Tensor | float, steps: int) -> Tensor:
+    """Closed-form spike count for a constant input ``z``: ``clip(floor((T z + v0)/θ), 0, T)``.
+
+    Exact when ``0 <= v0 < θ`` (the IF neuron fires at most once per step).
+    """
+    return torch.clamp(torch.floor((steps * z + v0) / threshold), 0, steps)

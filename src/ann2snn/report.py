@@ -1,0 +1,54 @@
+"""The report every evaluating command writes (a contract: fields are added, never renamed).
+
+``{"method", "dataset", "model", "ann": {"accuracy"}, "snn": [{"T", "accuracy"}, ...],
+"seconds": {"ann", "snn"}, "versions": {...}}``, accuracies as fractions in [0, 1].
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy
+import torch
+
+
+def versions() -> dict[str, str]:
+    from ann2snn import __version__
+
+    return {"ann2snn": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
+            "python": platform.python_version()}
+
+
+def make_report(*, method: str, dataset: str, model: str, ann_accuracy: float,
+                snn: list[dict[str, Any]], seconds: dict[str, float], **extra: Any) -> dict:
+    report = {
+        "method": method, "dataset": dataset, "model": model,
+        "ann": {"accuracy": float(ann_accuracy)},
+        "snn": [{**row, "T": int(row["T"]), "accuracy": float(row["accuracy"])} for row in snn],
+        "seconds": {k: round(float(v), 3) for k, v in seconds.items()},
+        "versions": versions(),
+    }
+    report.update(extra)
+    return report
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2) + "\n")
+
+
+def format_table(reports: list[dict], steps: list[int]) -> str:
+    """A markdown table: one row per report, ANN accuracy then the SNN at each T (in %)."""
+    head = "| model | method | ANN | " + " | ".join(f"T={t}" for t in steps) + " |"
+    rule = "|" + "---|" * (3 + len(steps))
+    lines = [head, rule]
+    for r in reports:
+        acc = {row["T"]: row["accuracy"] for row in r["snn"]}
+        cells = [f"{100 * acc[t]:.2f}" if t in acc else "-" for t in steps]
+        lines.append(f"| {r['model']} | {r['method']} | {100 * r['ann']['accuracy']:.2f} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""IF neuron layer, reset by subtraction (METHODS.md section 0)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ann2snn.functional.if_neuron import if_multistep
+from ann2snn.snn.neuron import SpikingNeuron
+
+
+def _tensor(x) -> Tensor:
+    return x.detach().clone().float() if isinstance(x, Tensor) else torch.tensor(float(x))
+
+
+class IFNeuron(SpikingNeuron):
+    """``m[t] = v[t-1] + I[t] + b + β[t]``, ``s[t] = 1[m[t] >= θ]``, ``v[t] = m[t] - θ·s[t]``.
+
+    ``threshold`` per layer ``[]`` or per channel ``[C]``; ``v0`` absolute, per layer,
+    channel or neuron; ``bias`` a constant current per channel (RTS shift, SNNC light);
+    ``step_bias`` ``[T, C]`` a per-step bias (FTBC). Outputs ``θ·s``.
+    """
+
+    kind = "IF"
+    flexible_buffers = ("threshold", "v0", "bias", "step_bias")
+
+    def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None):
+        super().__init__()
+        self.register_buffer("threshold", _tensor(threshold))
+        self.register_buffer("v0", _tensor(v0))
+        self.register_buffer("bias", _tensor(bias))
+        self.register_buffer("step_bias", None if step_bias is None else _tensor(step_bias))
+
+    @property
+    def uniform_in_time(self) -> bool:  # type: ignore[override]
+        return self.step_bias is None
+
+    def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
+        theta = self.param(self.threshold, currents)
+        step_bias = self._step_bias(currents)
+        if self.bias.abs().sum() > 0:
+            currents = currents + self.param(self.bias, currents)
+        spikes, _ = if_multistep(currents, theta, self.param(self.v0, currents), step_bias)
+        return spikes, spikes * theta
+
+    def _step_bias(self, currents: Tensor) -> Tensor | None:
+        if self.step_bias is None:
+            return None
+        steps = currents.shape[0]
+        if self.step_bias.shape[0] < steps:
+            raise RuntimeError(
+                f"this IF layer was calibrated with per-step biases for T <= "
+                f"{self.step_bias.shape[0]}, but runs T = {steps}; calibrate again at T = {steps}"
+            )
+        sample_ndim = currents.dim() - 2
+        bias = self.step_bias[:steps]
+        if bias.dim() == 2 and sample_ndim > 1:
+            bias = bias.reshape(*bias.shape, *([1] * (sample_ndim - 1)))
+        return bias.to(currents.dtype)
+
+    def describe(self) -> str:
+        th = self.threshold
+        theta = f"{th.item():.4g}" if th.numel() == 1 else (
+            f"[{th.numel()} ch] {th.min().item():.3g}..{th.max().item():.3g}")
+        v0 = self.v0
+        if v0.numel() == 1:
+            frac = v0.item() / th.mean().item() if th.numel() == 1 else None
+            v0s = f"{v0.item():.4g}" + (f" ({frac:.2g}θ)" if frac is not None else "")
+        else:
+            v0s = f"[{v0.numel()}] mean {v0.mean().item():.3g}"
+        extra = ""
+        if self.bias.abs().sum() > 0:
+            extra += f" bias mean {self.bias.mean().item():.3g}"
+        if self.step_bias is not None:
+            extra += f" β[{self.step_bias.shape[0]} steps]"
+        return f"θ={theta} v0={v0s}{extra}"

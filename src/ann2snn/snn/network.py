@@ -1,0 +1,105 @@
+"""The converted network: a traced graph whose activations are spiking neurons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, fx, nn
+
+from ann2snn.errors import Ann2SnnError
+from ann2snn.snn.neuron import SpikingNeuron
+
+
+class SpikingNetwork(nn.Module):
+    """Runs ``T`` steps with direct input coding and returns the per-step outputs.
+
+    ``snn(x, T)`` with ``x`` of shape ``[B, ...]`` returns ``[T, B, ...]``: the analog
+    output layer at each step. The prediction at step ``t`` is the argmax of the mean of
+    steps ``1..t`` (see :func:`decode`). Nothing is carried over between calls.
+    """
+
+    def __init__(self, graph_module: fx.GraphModule, method: str, info: dict[str, Any]):
+        super().__init__()
+        self.net = graph_module
+        self.method = method
+        self.info = dict(info)
+        self.net.eval()
+
+    # -- structure ---------------------------------------------------------------------
+    def neurons(self) -> list[tuple[str, SpikingNeuron]]:
+        """Spiking layers in network order, with their names."""
+        modules = dict(self.net.named_modules())
+        return [
+            (_site_name(node), modules[node.target])
+            for node in self.net.graph.nodes
+            if node.op == "call_module" and isinstance(modules.get(node.target), SpikingNeuron)
+        ]
+
+    @property
+    def uniform_in_time(self) -> bool:
+        """True when one run to ``T_max`` gives the outputs of every ``t <= T_max``."""
+        return all(n.uniform_in_time for _, n in self.neurons())
+
+    def train(self, mode: bool = True) -> SpikingNetwork:
+        super().train(mode)
+        self.net.eval()  # folded BN, dropout: the spiking graph is always in inference mode
+        return self
+
+    # -- simulation --------------------------------------------------------------------
+    def forward(self, x: Tensor, timesteps: int) -> Tensor:
+        steps = int(timesteps)
+        if steps <= 0:
+            raise Ann2SnnError(f"timesteps must be a positive integer, got {timesteps}")
+        batch = x.shape[0]
+        for _, neuron in self.neurons():
+            neuron.set_time(steps, batch)
+        out = self.net(x)
+        if not isinstance(out, Tensor):
+            raise Ann2SnnError("the network must return one tensor (the class scores)")
+        if out.shape[0] == batch and (steps == 1 or out.shape[0] != steps * batch):
+            return out.unsqueeze(0).expand(steps, *out.shape)
+        return out.reshape(steps, batch, *out.shape[1:])
+
+    # -- reporting ---------------------------------------------------------------------
+    def summary(self) -> str:
+        """One line per layer of the graph: name, op, and for spiking layers θ and v0."""
+        modules = dict(self.net.named_modules())
+        origins = self.info.get("origins", {})
+        rows = [("node", "op", "neuron / parameters")]
+        for node in self.net.graph.nodes:
+            if node.op == "call_module":
+                mod = modules[node.target]
+                if isinstance(mod, SpikingNeuron):
+                    name = _site_name(node)
+                    op = f"{mod.kind} <- {origins.get(name, 'activation')}"
+                    rows.append((name, op, mod.describe()))
+                else:
+                    rows.append((node.name, type(mod).__name__, _shape_of(mod)))
+            elif node.op in ("call_function", "call_method"):
+                name = getattr(node.target, "__name__", str(node.target))
+                if name not in ("getattr", "size"):
+                    rows.append((node.name, name, ""))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"SpikingNetwork(method={self.method!r})"]
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        return "\n".join(lines)
+
+
+def _site_name(node: fx.Node) -> str:
+    return str(node.target).rpartition(".")[2]
+
+
+def _shape_of(mod: nn.Module) -> str:
+    if isinstance(mod, nn.modules.conv._ConvNd):
+        return f"{mod.in_channels}->{mod.out_channels} k{tuple(mod.kernel_size)} s{tuple(mod.stride)}"
+    if isinstance(mod, nn.Linear):
+        return f"{mod.in_features}->{mod.out_features}"
+    return ""
+
+
+def decode(outputs: Tensor) -> Tensor:
+    """Per-step outputs ``[T, B, C]`` -> the mean over steps ``1..t`` for every ``t``."""
+    steps = torch.arange(1, outputs.shape[0] + 1, device=outputs.device, dtype=outputs.dtype)
+    return outputs.cumsum(0) / steps.view(-1, *([1] * (outputs.dim() - 1)))

@@ -1,0 +1,63 @@
+"""Base of every spiking neuron module: time context, flexible buffers, spike monitor."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ann2snn.snn.time import channelwise, fold_time, unfold_time
+
+
+class SpikingNeuron(nn.Module):
+    """A layer of neurons that maps input currents ``[T·B, ...]`` to outputs ``θ·s``.
+
+    Subclasses implement :meth:`dynamics` on ``[T, B, ...]`` currents. The network sets the
+    time context (``steps``, ``batch``) before each run; no state survives between runs.
+    ``uniform_in_time`` is True when the dynamics do not depend on ``T``, so that one run to
+    ``T_max`` gives the output at every ``t <= T_max``.
+    """
+
+    uniform_in_time: bool = True
+    kind: str = "neuron"
+    #: buffers whose shape is taken from a loaded state_dict (they depend on T or granularity)
+    flexible_buffers: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps = 1
+        self.batch = 1
+        self.monitor = False
+        self.spike_count: Tensor | None = None  # per neuron, summed over batch, if monitored
+        self.samples = 0
+
+    def set_time(self, steps: int, batch: int) -> None:
+        self.steps, self.batch = int(steps), int(batch)
+
+    def forward(self, x: Tensor) -> Tensor:
+        currents = unfold_time(x, self.steps, self.batch)
+        spikes, values = self.dynamics(currents)
+        if self.monitor:
+            count = spikes.detach().sum(dim=(0, 1))
+            self.spike_count = count if self.spike_count is None else self.spike_count + count
+            self.samples += self.batch
+        return fold_time(values)
+
+    def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
+        """``[T, B, ...]`` currents -> ``(spikes, output values)``, both ``[T, B, ...]``."""
+        raise NotImplementedError
+
+    def param(self, p: Tensor, currents: Tensor) -> Tensor:
+        """Broadcast a per-layer/per-channel/per-neuron parameter against one step."""
+        return channelwise(p, currents.dim() - 2).to(currents.dtype)
+
+    def reset_monitor(self) -> None:
+        self.spike_count, self.samples = None, 0
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in self.flexible_buffers:
+            key = prefix + name
+            if key in state_dict:
+                current = getattr(self, name, None)
+                device = current.device if isinstance(current, Tensor) else None
+                self.register_buffer(name, torch.empty_like(state_dict[key], device=device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
