@@ -64,7 +64,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from ann2snn.models import create_model, load_weights, with_normalization
     from ann2snn.report import write_json
 
+    from ann2snn.methods import get_method
+
     torch.manual_seed(args.seed)
+    get_method(args.method)  # fail fast on an unknown method
     spec = dataset_spec(args.dataset)
     norm_name, stats = resolve_normalization(args.normalize, args.weights, args.model)
     options = {"levels": args.levels} if args.activation == "qcfs" else {}

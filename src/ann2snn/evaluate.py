@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
+from ann2snn.checks import forward_checked
 from ann2snn.conversion.converter import check_timesteps, convert
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import get_method
@@ -85,7 +86,8 @@ def evaluate(
     ann_correct = total = 0
     for x, y in _progress(_batches(data, device), progress, f"{recipe.name}", len(data)):
         t0 = time.perf_counter()
-        ann_correct += int((model(x).argmax(-1) == y).sum())
+        logits = forward_checked(model, x) if total == 0 else model(x)
+        ann_correct += int((logits.argmax(-1) == y).sum())
         t1 = time.perf_counter()
         for t, snn in snns.items():
             wanted = steps if t is None else [t]

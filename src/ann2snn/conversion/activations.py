@@ -85,9 +85,9 @@ def canonicalize_activations(gm: fx.GraphModule) -> list[ActivationSite]:
 
 def _describe(name: str, mod: nn.Module, where: str) -> ActivationSite:
     if isinstance(mod, QCFS):
-        return ActivationSite(name, "qcfs", where, float(mod.lam), mod.levels, mod.shift)
+        return ActivationSite(name, "qcfs", where, float(mod.lam.detach()), mod.levels, mod.shift)
     if isinstance(mod, ClipReLU):
-        return ActivationSite(name, "clip", where, float(mod.lam))
+        return ActivationSite(name, "clip", where, float(mod.lam.detach()))
     return ActivationSite(name, "relu", where)
 
 

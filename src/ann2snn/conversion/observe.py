@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 import torch
 from torch import Tensor, fx
 
+from ann2snn.checks import forward_checked
 from ann2snn.conversion.activations import SITE_PREFIX
 from ann2snn.errors import Ann2SnnError
 
@@ -48,7 +49,11 @@ def observe(
     batches = 0
     try:
         for x in batch_inputs(data, limit):
-            gm(x.to(device) if device is not None else x)
+            x = x.to(device) if device is not None else x
+            if batches == 0:
+                forward_checked(gm, x)
+            else:
+                gm(x)
             batches += 1
     finally:
         for h in hooks:

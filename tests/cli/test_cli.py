@@ -1,0 +1,58 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from ann2snn.cli import build_parser, main
+from ann2snn.models import create_model
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["evaluate"], ["methods"]])
+def test_help_on_every_command(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: ann2snn" in capsys.readouterr().out
+
+
+def test_every_subcommand_is_tested_for_help():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == {"demo", "evaluate", "methods"}
+
+
+def test_evaluate_writes_the_report(tmp_path):
+    torch.manual_seed(0)
+    weights = tmp_path / "w.pt"
+    torch.save(create_model("small_cnn").state_dict(), weights)
+    out = tmp_path / "r.json"
+    code = main(["evaluate", "--model", "small_cnn", "--weights", str(weights), "--dataset",
+                 "digits", "--normalize", "digits", "--method", "opi", "--timesteps", "1,4",
+                 "--limit", "50", "--calib-batches", "2", "--json", str(out)])
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["method"] == "opi" and report["dataset"] == "digits"
+    assert [r["T"] for r in report["snn"]] == [1, 4] and report["samples"] == 50
+    assert 0.0 <= report["ann"]["accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "cifar10", "--data", "/nonexistent", "--normalize", "none"], "does not exist"),
+    (["--dataset", "digits", "--weights", "/nonexistent.th", "--normalize", "none"], "does not exist"),
+    (["--dataset", "digits"], "normalisation"),
+    (["--dataset", "nope", "--normalize", "none"], "unknown dataset"),
+    (["--dataset", "digits", "--normalize", "none", "--method", "nope"], "unknown method"),
+])
+def test_bad_input_is_one_line_on_stderr(args, message):
+    proc = subprocess.run([sys.executable, "-m", "ann2snn", "evaluate", "--model", "resnet20",
+                           *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_timesteps_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--model", "small_cnn", "--dataset", "digits", "--timesteps", "0,2"])
+    assert "positive" in capsys.readouterr().err

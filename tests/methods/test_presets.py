@@ -1,0 +1,71 @@
+import pytest
+import torch
+
+import ann2snn
+from ann2snn.methods import get_method, list_methods
+from ann2snn.models import create_model
+
+CONTRACT = ["rate", "robust", "opi", "qcfs"]
+
+
+def test_preset_names_are_a_public_contract():
+    assert set(CONTRACT) <= set(list_methods())
+
+
+def _network_for(name: str):
+    activation = "qcfs" if "qcfs" in get_method(name).activations and len(
+        get_method(name).activations) == 1 else "relu"
+    torch.manual_seed(0)
+    return create_model("small_cnn", activation=activation, levels=4, lam=2.0).eval()
+
+
+@pytest.mark.parametrize("name", list_methods())
+def test_every_registered_method_converts_and_runs(name):
+    model = _network_for(name)
+    x = torch.rand(8, 1, 8, 8)
+    recipe = get_method(name)
+    snn = ann2snn.convert(model, name, calib=[x], timesteps=4 if recipe.depends_on_timesteps else None)
+    out = snn(x, 4)
+    assert out.shape == (4, 8, 10) and torch.isfinite(out).all()
+
+
+def test_opi_initial_potential_is_half_threshold_and_qcfs_uses_lambda_and_shift():
+    torch.manual_seed(0)
+    model = create_model("small_cnn", activation="qcfs", levels=4, lam=2.5).eval()
+    for name, frac in (("opi", 0.5), ("qcfs", 0.5)):
+        snn = ann2snn.convert(model, name)
+        for _, neuron in snn.neurons():
+            assert float(neuron.threshold) == pytest.approx(2.5)
+            assert float(neuron.v0) == pytest.approx(frac * 2.5)
+
+
+def test_rate_thresholds_are_the_calibration_max_per_layer_and_channel():
+    fc = torch.nn.Linear(3, 3)
+    model = torch.nn.Sequential(fc, torch.nn.ReLU(), torch.nn.Linear(3, 2)).eval()
+    x = torch.randn(64, 3)
+    act = torch.relu(fc(x)).detach()
+    snn = ann2snn.convert(model, "rate", calib=[x])
+    assert float(snn.neurons()[0][1].threshold) == pytest.approx(float(act.max()))
+    snn = ann2snn.convert(model, "rate", calib=[x], per_channel=True)
+    assert torch.allclose(snn.neurons()[0][1].threshold, act.amax(0))
+
+
+def test_robust_threshold_is_the_percentile_of_nonzero_activations():
+    model = torch.nn.Sequential(torch.nn.Identity(), torch.nn.ReLU(), torch.nn.Linear(1, 2)).eval()
+    values = torch.cat([torch.zeros(500), torch.arange(1, 1001, dtype=torch.float32)])
+    snn = ann2snn.convert(model, "robust", calib=[values.view(-1, 1)], percentile=99.0)
+    assert float(snn.neurons()[0][1].threshold) == pytest.approx(990.0)
+
+
+def test_mse_threshold_minimises_the_clip_floor_error():
+    from ann2snn.conversion.thresholds import ThresholdObserver
+    from ann2snn.functional import clip_floor
+
+    a = torch.rand(1000, 1) ** 3 * 10
+    obs = ThresholdObserver("mse", steps=4)
+    obs(a)
+    best = obs.result()
+    err = lambda th: float((a - clip_floor(a, 4, th)).pow(2).sum())  # noqa: E731
+    candidates = [a.max() * (1 - 0.01 * i) for i in range(95)]
+    assert err(best) == pytest.approx(min(err(c) for c in candidates))
+    assert best < a.max()

@@ -1,0 +1,35 @@
+"""The demo's promises: real data, trained here, measured."""
+
+import pytest
+
+from ann2snn.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def reports():
+    return run_demo(log=lambda *a: None)
+
+
+def _acc(reports, model, method, steps):
+    report = next(r for r in reports if r["model"] == model and r["method"] == method)
+    return {row["T"]: row["accuracy"] for row in report["snn"]}[steps], report["ann"]["accuracy"]
+
+
+def test_relu_ann_scores_at_least_95(reports):
+    _, ann = _acc(reports, "small_cnn-relu", "rate", 1)
+    assert ann >= 0.95
+
+
+def test_qcfs_at_T8_within_002_of_its_ann(reports):
+    snn, ann = _acc(reports, "small_cnn-qcfs4", "qcfs", 8)
+    assert abs(snn - ann) <= 0.02
+
+
+def test_opi_beats_rate_at_T4(reports):
+    opi, _ = _acc(reports, "small_cnn-relu", "opi", 4)
+    rate, _ = _acc(reports, "small_cnn-relu", "rate", 4)
+    assert opi > rate
+
+
+def test_qcfs_is_skipped_for_the_relu_network(reports):
+    assert not any(r["model"] == "small_cnn-relu" and r["method"] == "qcfs" for r in reports)
