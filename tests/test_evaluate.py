@@ -3,6 +3,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 import ann2snn
+
 from conftest import TinyResNet, randomize_bn
 
 

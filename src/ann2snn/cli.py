@@ -61,10 +61,9 @@ def resolve_normalization(flag: str | None, weights: str | None, model: str):
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from ann2snn.data import dataset_spec, load_dataset
     from ann2snn.evaluate import evaluate
+    from ann2snn.methods import get_method
     from ann2snn.models import create_model, load_weights, with_normalization
     from ann2snn.report import write_json
-
-    from ann2snn.methods import get_method
 
     torch.manual_seed(args.seed)
     get_method(args.method)  # fail fast on an unknown method

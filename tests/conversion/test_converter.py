@@ -6,6 +6,7 @@ from torch import nn
 import ann2snn
 from ann2snn import ConversionError, MethodError
 from ann2snn.snn import IFNeuron
+
 from conftest import randomize_bn
 
 SPELLINGS = {

@@ -8,6 +8,7 @@ import torch
 
 from ann2snn import DataError
 from ann2snn.data import load_dataset
+
 from conftest import write_cifar_batch
 
 

@@ -35,3 +35,17 @@ def test_step_bias_is_added_per_step():
     spikes, v = if_multistep(currents, torch.tensor(1.0), 0.0, bias)
     assert spikes.flatten().tolist() == [1.0, 0.0, 1.0]
     assert float(v) == 0.0
+
+
+def test_fast_multistep_equals_the_step_by_step_reference():
+    torch.manual_seed(0)
+    currents = torch.randn(12, 4, 3, 5, 5, dtype=torch.float64)
+    theta = torch.rand(3, 1, 1, dtype=torch.float64) + 0.5
+    v0 = theta * torch.rand(3, 5, 5, dtype=torch.float64)
+    bias = torch.randn(12, 3, 1, 1, dtype=torch.float64) * 0.1
+    spikes, v_final = if_multistep(currents, theta, v0, bias)
+    v = v0.expand(4, 3, 5, 5)
+    for t in range(12):
+        s, v = if_step(v, currents[t] + bias[t], theta)
+        assert torch.equal(spikes[t], s)
+    assert torch.allclose(v_final, v)

@@ -20,3 +20,13 @@ def test_state_dict_roundtrip_with_step_bias():
     fresh.load_state_dict(neuron.state_dict())
     assert torch.equal(fresh.step_bias, neuron.step_bias)
     assert torch.equal(fresh.threshold, neuron.threshold)
+
+
+def test_time_chunked_run_equals_one_chunk(tiny_resnet):
+    import ann2snn
+
+    x = torch.rand(4, 3, 8, 8)
+    snn = ann2snn.convert(tiny_resnet, "opi", calib=[x])
+    whole = snn(x, 13, chunk=0)
+    for chunk in (1, 3, 5):
+        assert torch.allclose(snn(x, 13, chunk=chunk), whole, atol=1e-5)  # conv rounding only

@@ -40,20 +40,21 @@ class IFNeuron(SpikingNeuron):
         step_bias = self._step_bias(currents)
         if self.bias.abs().sum() > 0:
             currents = currents + self.param(self.bias, currents)
-        spikes, _ = if_multistep(currents, theta, self.param(self.v0, currents), step_bias)
+        v_init = self.param(self.v0, currents) if self.state is None else self.state
+        spikes, self.state = if_multistep(currents, theta, v_init, step_bias)
         return spikes, spikes * theta
 
     def _step_bias(self, currents: Tensor) -> Tensor | None:
         if self.step_bias is None:
             return None
-        steps = currents.shape[0]
-        if self.step_bias.shape[0] < steps:
+        end = self.offset + currents.shape[0]
+        if self.step_bias.shape[0] < end:
             raise RuntimeError(
                 f"this IF layer was calibrated with per-step biases for T <= "
-                f"{self.step_bias.shape[0]}, but runs T = {steps}; calibrate again at T = {steps}"
+                f"{self.step_bias.shape[0]}, but runs T = {end}; calibrate again at T = {end}"
             )
         sample_ndim = currents.dim() - 2
-        bias = self.step_bias[:steps]
+        bias = self.step_bias[self.offset:end]
         if bias.dim() == 2 and sample_ndim > 1:
             bias = bias.reshape(*bias.shape, *([1] * (sample_ndim - 1)))
         return bias.to(currents.dtype)

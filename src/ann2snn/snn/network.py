@@ -47,13 +47,36 @@ class SpikingNetwork(nn.Module):
         return self
 
     # -- simulation --------------------------------------------------------------------
-    def forward(self, x: Tensor, timesteps: int) -> Tensor:
+    #: default bound on time-steps x batch per chunk (memory grows with T·B otherwise)
+    chunk_samples: int = 256
+
+    def forward(self, x: Tensor, timesteps: int, chunk: int | None = None) -> Tensor:
+        """Simulate ``timesteps`` steps; returns ``[T, B, ...]``.
+
+        Networks whose neurons can carry state run in chunks of ``chunk`` steps (default:
+        about ``chunk_samples / B``), which bounds memory and keeps tensors cache-sized;
+        the result is the same as one chunk of ``T`` steps. ``chunk=0`` disables chunking.
+        """
         steps = int(timesteps)
         if steps <= 0:
             raise Ann2SnnError(f"timesteps must be a positive integer, got {timesteps}")
         batch = x.shape[0]
-        for _, neuron in self.neurons():
-            neuron.set_time(steps, batch)
+        neurons = [n for _, n in self.neurons()]
+        if chunk is None:
+            chunk = max(1, self.chunk_samples // max(batch, 1))
+        if not chunk or chunk >= steps or not all(n.chunkable for n in neurons):
+            chunk = steps
+        outputs = []
+        for offset in range(0, steps, chunk):
+            length = min(chunk, steps - offset)
+            for neuron in neurons:
+                neuron.set_time(length, batch, offset)
+            outputs.append(self._run(x, length, batch))
+        for neuron in neurons:
+            neuron.state = None
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+    def _run(self, x: Tensor, steps: int, batch: int) -> Tensor:
         out = self.net(x)
         if not isinstance(out, Tensor):
             raise Ann2SnnError("the network must return one tensor (the class scores)")

@@ -18,6 +18,8 @@ class SpikingNeuron(nn.Module):
     """
 
     uniform_in_time: bool = True
+    #: True when the dynamics can run in time chunks, carrying state between them
+    chunkable: bool = True
     kind: str = "neuron"
     #: buffers whose shape is taken from a loaded state_dict (they depend on T or granularity)
     flexible_buffers: tuple[str, ...] = ()
@@ -26,12 +28,17 @@ class SpikingNeuron(nn.Module):
         super().__init__()
         self.steps = 1
         self.batch = 1
+        self.offset = 0  # first step of the current chunk (time-chunked runs)
+        self.state: Tensor | None = None  # carried between chunks, cleared at offset 0
         self.monitor = False
         self.spike_count: Tensor | None = None  # per neuron, summed over batch, if monitored
         self.samples = 0
 
-    def set_time(self, steps: int, batch: int) -> None:
-        self.steps, self.batch = int(steps), int(batch)
+    def set_time(self, steps: int, batch: int, offset: int = 0) -> None:
+        """Run ``steps`` steps of ``batch`` samples next, starting at step ``offset``."""
+        self.steps, self.batch, self.offset = int(steps), int(batch), int(offset)
+        if offset == 0:
+            self.state = None
 
     def forward(self, x: Tensor) -> Tensor:
         currents = unfold_time(x, self.steps, self.batch)
