@@ -91,8 +91,10 @@ def evaluate(
         t1 = time.perf_counter()
         for t, snn in snns.items():
             wanted = steps if t is None else [t]
-            for k, v in snn_correct(snn, x, y, wanted).items():
-                correct[k] += v
+            runs = [wanted] if snn.uniform_in_time else [[k] for k in wanted]
+            for run in runs:
+                for k, v in snn_correct(snn, x, y, run).items():
+                    correct[k] += v
         seconds["snn"] += time.perf_counter() - t1
         seconds["ann"] += t1 - t0
         total += int(y.shape[0])
@@ -103,6 +105,8 @@ def evaluate(
         snn=[{"T": t, "accuracy": correct[t] / total} for t in steps],
         seconds=seconds, samples=total,
         latency=latency_note(first),
+        calibration={str(t if t is not None else "all"): s.info["calibration"]
+                     for t, s in snns.items() if "calibration" in s.info},
         options={k: v for k, v in options.items()},
     )
 

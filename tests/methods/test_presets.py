@@ -13,10 +13,11 @@ def test_preset_names_are_a_public_contract():
 
 
 def _network_for(name: str):
-    activation = "qcfs" if "qcfs" in get_method(name).activations and len(
-        get_method(name).activations) == 1 else "relu"
+    """A network each method applies to: QCFS with L = 2^4 - 1 where only QCFS will do."""
+    qcfs_only = get_method(name).activations == ("qcfs",)
     torch.manual_seed(0)
-    return create_model("small_cnn", activation=activation, levels=4, lam=2.0).eval()
+    return create_model("small_cnn", activation="qcfs" if qcfs_only else "relu", levels=15,
+                        lam=2.0).eval()
 
 
 @pytest.mark.parametrize("name", list_methods())

@@ -18,11 +18,12 @@ from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError
 from ann2snn.methods import get_method
+from ann2snn.methods.compose import check_combination, resolve
 from ann2snn.methods.recipe import Recipe
 from ann2snn.snn.network import SpikingNetwork
 
 #: forward-only calibration passes, by the name a recipe lists them under;
-#: each is called as ``fn(snn, ann, sites, recipe, data, steps=, limit=, device=)``.
+#: each is called as ``fn(snn, ann, recipe, data, steps=, limit=, device=)``.
 CALIBRATIONS: dict[str, Callable[..., None]] = {}
 
 
@@ -115,6 +116,8 @@ def convert(
         param = next(iter(model.parameters()), None)
         device = param.device if param is not None else torch.device("cpu")
     gm, sites, info = prepare_ann(model, maxpool)
+    recipe = resolve(recipe, {s.kind for s in sites})
+    check_combination(recipe)
     wrong = [s for s in sites if s.kind not in recipe.activations]
     if wrong:
         raise MethodError(
@@ -131,9 +134,11 @@ def convert(
         {**info, "origins": {s.name: s.origin for s in sites}, "timesteps": steps,
          "recipe": recipe},
     ).to(device)
+    snn.seed(recipe.seed)
     for step in recipe.calibration:
         if calib is None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= training batches")
-        CALIBRATIONS[step](snn, gm, sites, recipe, calib, steps=steps, limit=calib_batches,
+        CALIBRATIONS[step](snn, gm, recipe, calib, steps=steps, limit=calib_batches,
                            device=device)
+    snn.seed(recipe.seed)  # calibration drew from the streams: restart them
     return snn

@@ -9,36 +9,67 @@ from torch import Tensor
 from ann2snn.conversion.activations import ActivationSite
 from ann2snn.errors import MethodError
 from ann2snn.methods.recipe import Recipe
+from ann2snn.snn.bitcoded_neuron import BitCodedNeuron
 from ann2snn.snn.if_neuron import IFNeuron
 from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.snn.tpp_neuron import TPPNeuron
 
 
 def initial_potential(recipe: Recipe, site: ActivationSite, theta: Tensor) -> Tensor:
     """``v0 = fraction·θ``, or ``θ·φ`` (QCFS shift) for ``v0 = "shift"``."""
     if recipe.v0 == "shift":
         if site.shift is None:
-            raise MethodError(f"v0='shift' needs a QCFS activation, but site {site.name!r} is {site.kind}")
+            raise MethodError(
+                f"v0='shift' needs a QCFS activation, but site {site.name!r} is {site.kind}")
         return theta * site.shift
     return theta * float(recipe.v0)
 
 
-def constant_bias(recipe: Recipe, theta: Tensor, steps: int | None) -> Tensor | float:
-    """RTS: ``θ/(2T)`` added to the layer's bias; otherwise none."""
+def constant_bias(recipe: Recipe, site: ActivationSite, theta: Tensor,
+                  steps: int | None) -> Tensor | float:
+    """RTS: ``θ/(2T)``; error-free: ``λ/(2L)``; otherwise none."""
     if recipe.bias_shift == "rts":
         return theta / (2 * steps)
+    if recipe.bias_shift == "half_level":
+        return theta / (2 * site.levels)
     return 0.0
 
 
 def _build_if(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> IFNeuron:
-    return IFNeuron(theta, initial_potential(recipe, site, theta), constant_bias(recipe, theta, steps))
+    neuron = IFNeuron(theta, initial_potential(recipe, site, theta),
+                      constant_bias(recipe, site, theta, steps))
+    neuron.permute = recipe.permute
+    return neuron
 
 
-NEURON_BUILDERS: dict[str, Callable[..., SpikingNeuron]] = {"if": _build_if}
+def _build_tpp(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> TPPNeuron:
+    v0 = theta * (0.5 if recipe.tpp_g == "floor" else 0.0)  # METHODS.md section 5 defaults
+    return TPPNeuron(theta, v0, constant_bias(recipe, site, theta, steps), g=recipe.tpp_g)
 
 
-def build_neuron(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> SpikingNeuron:
+def _build_bitcoded(recipe: Recipe, site: ActivationSite, theta: Tensor,
+                    steps: int | None) -> BitCodedNeuron:
+    levels = 2**steps - 1
+    if site.kind != "qcfs" or site.levels != levels or site.shift != 0.5:
+        found = f"QCFS with L = {site.levels}" if site.kind == "qcfs" else site.kind
+        raise MethodError(
+            f"errorfree at T = {steps} needs QCFS activations with L = 2^T - 1 = {levels} and "
+            f"shift 1/2, but {site.name!r} is {found}; train or fine-tune with levels={levels}, "
+            f"or run it at T = log2(L + 1)"
+        )
+    return BitCodedNeuron(theta, levels, constant_bias(recipe, site, theta, steps))
+
+
+NEURON_BUILDERS: dict[str, Callable[..., SpikingNeuron]] = {
+    "if": _build_if, "tpp": _build_tpp, "bitcoded": _build_bitcoded,
+}
+
+
+def build_neuron(recipe: Recipe, site: ActivationSite, theta: Tensor,
+                 steps: int | None) -> SpikingNeuron:
     try:
         builder = NEURON_BUILDERS[recipe.neuron]
     except KeyError:
-        raise MethodError(f"unknown neuron {recipe.neuron!r}; known: {', '.join(NEURON_BUILDERS)}") from None
+        known = ", ".join(NEURON_BUILDERS)
+        raise MethodError(f"unknown neuron {recipe.neuron!r}; known: {known}") from None
     return builder(recipe, site, theta, steps)

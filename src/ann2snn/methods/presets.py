@@ -22,3 +22,35 @@ QCFS = register_method(Recipe(
     "qcfs", "QCFS network: θ = λ, v0 = θ·φ (Bu et al. ICLR 2022)",
     threshold="lambda", v0="shift", activations=("qcfs",),
 ))
+
+RTS = register_method(Recipe(
+    "rts", "RTS: θ/(2T) added to every spiking layer's bias, v0 = 0; θ = λ, else the 99.9th "
+    "percentile (Deng & Gu, ICLR 2021)",
+    threshold="auto", v0=0.0, bias_shift="rts",
+))
+SNNC_LIGHT = register_method(Recipe(
+    "snnc-light", "SNNC light: MSE thresholds, then per-channel bias calibration, layer by "
+    "layer, forward only (Li et al., ICML 2021)",
+    threshold="mse", v0=0.0, calibration=("snnc-bias",),
+))
+SNNC_ADVANCED = register_method(Recipe(
+    "snnc-advanced", "SNNC advanced: MSE thresholds, then per-neuron initial-potential "
+    "calibration v0 = T·(E[ann] - E[snn]), layer by layer (Li et al., ICML 2021)",
+    threshold="mse", v0=0.0, calibration=("snnc-potential",),
+))
+FTBC = register_method(Recipe(
+    "ftbc", "FTBC: per-layer, per-step, per-channel biases found forward only, layer by "
+    "layer, on a base method (Wu et al., ECCV 2024)",
+    base="auto", calibration=("ftbc",),
+    params={"eta": 0.5, "batches": 5, "iterations": 10, "holdout": 4},
+))
+TPP = register_method(Recipe(
+    "tpp", "two-phase probabilistic neurons on a base method's thresholds; g = rate or floor "
+    "(Bojkovic, Wu & Gu, ICML 2025; reconstructed)",
+    base="auto", neuron="tpp", tpp_g="rate",
+))
+ERRORFREE = register_method(Recipe(
+    "errorfree", "error-free bit-coded conversion: QCFS with L = 2^T - 1, bias shift λ/(2L), "
+    "halving thresholds (Datta et al., TMLR 2025; reconstructed)",
+    threshold="lambda", v0=0.0, bias_shift="half_level", neuron="bitcoded", activations=("qcfs",),
+))

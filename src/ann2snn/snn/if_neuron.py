@@ -33,14 +33,18 @@ class IFNeuron(SpikingNeuron):
 
     @property
     def uniform_in_time(self) -> bool:  # type: ignore[override]
-        return self.step_bias is None
+        return self.step_bias is None and self.permute is None
+
+    @property
+    def chunkable(self) -> bool:  # type: ignore[override]
+        return self.permute is None
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         theta = self.param(self.threshold, currents)
         step_bias = self._step_bias(currents)
         if self.bias.abs().sum() > 0:
             currents = currents + self.param(self.bias, currents)
-        v_init = self.param(self.v0, currents) if self.state is None else self.state
+        v_init = self.param(self.v0, currents) if self.offset == 0 else self.state
         spikes, self.state = if_multistep(currents, theta, v_init, step_bias)
         return spikes, spikes * theta
 

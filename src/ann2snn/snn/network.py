@@ -41,6 +41,11 @@ class SpikingNetwork(nn.Module):
         """True when one run to ``T_max`` gives the outputs of every ``t <= T_max``."""
         return all(n.uniform_in_time for _, n in self.neurons())
 
+    def seed(self, seed: int) -> None:
+        """Restart every layer's random stream; layer i draws from seed ``seed·1000003 + i``."""
+        for index, (_, neuron) in enumerate(self.neurons()):
+            neuron.seed(int(seed) * 1000003 + index)
+
     def train(self, mode: bool = True) -> SpikingNetwork:
         super().train(mode)
         self.net.eval()  # folded BN, dropout: the spiking graph is always in inference mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ann2snn.functional.permute import permute_time
 from ann2snn.snn.time import channelwise, fold_time, unfold_time
 
 
@@ -17,9 +18,10 @@ class SpikingNeuron(nn.Module):
     ``T_max`` gives the output at every ``t <= T_max``.
     """
 
-    uniform_in_time: bool = True
     #: True when the dynamics can run in time chunks, carrying state between them
     chunkable: bool = True
+    #: True for accumulate-then-fire neurons (a layer's output starts after its T steps)
+    two_phase: bool = False
     kind: str = "neuron"
     #: buffers whose shape is taken from a loaded state_dict (they depend on T or granularity)
     flexible_buffers: tuple[str, ...] = ()
@@ -33,6 +35,23 @@ class SpikingNeuron(nn.Module):
         self.monitor = False
         self.spike_count: Tensor | None = None  # per neuron, summed over batch, if monitored
         self.samples = 0
+        self.permute: str | None = None  # temporal misalignment of the output: layer | neuron
+        self.seed_value = 0
+        self._generator: torch.Generator | None = None
+
+    @property
+    def uniform_in_time(self) -> bool:
+        """True when the output at step t does not depend on T (one run serves every t)."""
+        return self.permute is None
+
+    def seed(self, seed: int) -> None:
+        """Restart this layer's random stream (permutations, stochastic firing)."""
+        self.seed_value, self._generator = int(seed), None
+
+    def generator(self, device: torch.device) -> torch.Generator:
+        if self._generator is None or self._generator.device != device:
+            self._generator = torch.Generator(device=device).manual_seed(self.seed_value)
+        return self._generator
 
     def set_time(self, steps: int, batch: int, offset: int = 0) -> None:
         """Run ``steps`` steps of ``batch`` samples next, starting at step ``offset``."""
@@ -43,6 +62,8 @@ class SpikingNeuron(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         currents = unfold_time(x, self.steps, self.batch)
         spikes, values = self.dynamics(currents)
+        if self.permute is not None:
+            values = permute_time(values, self.permute, self.generator(values.device))
         if self.monitor:
             count = spikes.detach().sum(dim=(0, 1))
             self.spike_count = count if self.spike_count is None else self.spike_count + count

@@ -1,0 +1,103 @@
+"""FTBC: forward temporal bias correction (Wu et al., ECCV 2024; METHODS.md section 4).
+
+Per spiking layer l, step t and channel, a bias ``β_l[t]`` added to the current. Found
+forward only, layer by layer, on B training batches, K times:
+
+    for t = 1..T:  δ = mean_{batch, space}(x_l[t] - a_l);  β_l[t] -= η·δ;  redo step t
+
+Each layer is calibrated alone on its recorded input (one SNN pass per batch, never the
+whole network per layer and step). The iteration kept (0 = no correction .. K) is the one
+with the best accuracy on held-out *training* batches, never on evaluation data.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import Tensor
+
+from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
+from ann2snn.conversion.converter import CALIBRATIONS
+from ann2snn.errors import MethodError
+from ann2snn.snn.network import SpikingNetwork, decode
+from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.snn.time import channelwise
+
+
+def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> None:
+    """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``)."""
+    steps, channels = currents.shape[0], currents.shape[2]
+    if neuron.step_bias is None or neuron.step_bias.shape[0] != steps:
+        neuron.step_bias = currents.new_zeros(steps, channels)
+    sample_ndim = currents.dim() - 2
+    theta = neuron.param(neuron.threshold, currents)
+    const = neuron.param(neuron.bias, currents)
+    target = channel_mean(ann_act, leading=1)
+    v = torch.zeros_like(currents[0]) + neuron.param(neuron.v0, currents)
+    for t in range(steps):
+        m = v + currents[t] + const
+        beta = channelwise(neuron.step_bias[t], sample_ndim)
+        out = theta * (m + beta >= theta).to(m.dtype)
+        neuron.step_bias[t] -= eta * (channel_mean(out, leading=1) - target)
+        beta = channelwise(neuron.step_bias[t], sample_ndim)
+        spike = (m + beta >= theta).to(m.dtype)
+        v = m + beta - theta * spike
+
+
+@torch.no_grad()
+def _accuracy(snn: SpikingNetwork, batches, steps: int) -> float:
+    correct = total = 0
+    for x, y in batches:
+        pred = decode(snn(x, steps))[-1].argmax(-1)
+        correct += int((pred == y).sum())
+        total += int(y.shape[0])
+    return correct / total
+
+
+def _biases(snn: SpikingNetwork) -> dict[str, Tensor | None]:
+    return {name: None if n.step_bias is None else n.step_bias.clone() for name, n in snn.neurons()}
+
+
+def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
+    """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
+    p = recipe.params
+    eta, count, iterations, holdout = float(p["eta"]), int(p["batches"]), int(p["iterations"]), \
+        int(p["holdout"])
+    if count < 1 or iterations < 0 or holdout < 0:
+        raise MethodError("ftbc needs batches >= 1, iterations >= 0, holdout >= 0")
+    batches = take_batches(data, count + holdout, device)
+    calib, held = batches[:count], batches[count:]
+    if not calib:
+        raise MethodError("ftbc: calibration data is empty; pass training batches (calib=...)")
+    if held and any(y is None for _, y in held):
+        raise MethodError("ftbc picks its iteration on held-out training batches: the "
+                          "calibration data must yield (x, y) pairs, or set holdout=0")
+    torch.manual_seed(recipe.seed)
+    started = time.perf_counter()
+    best_acc = _accuracy(snn, held, steps) if held else None
+    best_iter, best = 0, _biases(snn)
+    history = [best_acc]
+    for k in range(1, iterations + 1):
+        for x, _ in calib:
+            layerwise_pass(snn, ann, x, steps,
+                           lambda _name, n, cur, act: ftbc_update(n, cur, act, eta))
+        if held:
+            acc = _accuracy(snn, held, steps)
+            history.append(acc)
+            if acc > best_acc:
+                best_acc, best_iter, best = acc, k, _biases(snn)
+    if held:
+        for name, neuron in snn.neurons():
+            neuron.step_bias = best[name]
+    else:
+        best_iter = iterations
+    snn.info.setdefault("calibration", {})["ftbc"] = {
+        "eta": eta, "batches": len(calib), "iterations": iterations, "holdout_batches": len(held),
+        "chosen_iteration": best_iter, "holdout_accuracy": history,
+        "snn_passes": iterations * len(calib) + (iterations + 1) * len(held),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+CALIBRATIONS["ftbc"] = ftbc

@@ -1,0 +1,69 @@
+"""The shared mechanism: one SNN pass per batch with a per-layer update before each layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, fx
+
+from ann2snn.conversion.activations import SITE_PREFIX
+from ann2snn.snn.network import SpikingNetwork
+from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.snn.time import unfold_time
+
+#: ``update(name, neuron, currents [T, B, C, ...], ann_activation [B, C, ...])``
+LayerUpdate = Callable[[str, SpikingNeuron, Tensor, Tensor], None]
+
+
+def channel_mean(x: Tensor, leading: int) -> Tensor:
+    """Mean over everything but the channel dim, which follows ``leading`` dims."""
+    dims = tuple(d for d in range(x.dim()) if d != leading)
+    return x.mean(dim=dims)
+
+
+@torch.no_grad()
+def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: int,
+                   update: LayerUpdate) -> Tensor:
+    """Record the ANN's activations on ``x``, then run the SNN once for ``steps`` steps,
+    calling ``update`` on each spiking layer's input currents just before the layer runs.
+    Returns the SNN's per-step outputs."""
+    acts: dict[str, Tensor] = {}
+    hooks = []
+    for name, _ in snn.neurons():
+        module = ann.get_submodule(f"{SITE_PREFIX}.{name}")
+        hooks.append(module.register_forward_hook(
+            lambda _m, _i, out, name=name: acts.__setitem__(name, out.detach())))
+    try:
+        ann(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    batch = x.shape[0]
+
+    def before(name: str):
+        def hook(neuron: SpikingNeuron, args):
+            update(name, neuron, unfold_time(args[0], steps, batch), acts[name])
+            neuron.state = None  # the update may have simulated the layer; start afresh
+        return hook
+
+    hooks = [n.register_forward_pre_hook(before(name)) for name, n in snn.neurons()]
+    try:
+        return snn(x, steps, chunk=0)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def take_batches(data, count: int, device) -> list[tuple[Tensor, Tensor | None]]:
+    """The first ``count`` batches of ``data`` as ``(x, y or None)`` on ``device``."""
+    out = []
+    for item in data:
+        if len(out) >= count:
+            break
+        if isinstance(item, (tuple, list)):
+            x, y = item[0], item[1] if len(item) > 1 else None
+        else:
+            x, y = item, None
+        out.append((x.to(device), None if y is None else y.to(device)))
+    return out

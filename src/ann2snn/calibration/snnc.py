@@ -1,0 +1,56 @@
+"""SNNC calibration (Li et al., ICML 2021; METHODS.md section 3), forward only, in order.
+
+- light (``snnc-bias``): per channel, ``b <- b - (E[snn] - E[ann])``;
+- advanced (``snnc-potential``): per neuron, ``v0 <- v0 + T·(E_batch[ann] - E_batch[snn])``;
+
+with ``E[snn]`` the layer's output averaged over the T steps.
+"""
+
+from __future__ import annotations
+
+import time
+
+from torch import Tensor
+
+from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
+from ann2snn.conversion.converter import CALIBRATIONS
+from ann2snn.errors import MethodError
+from ann2snn.snn.neuron import SpikingNeuron
+
+
+def _bias_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
+    _, values = neuron.dynamics(currents)
+    delta = channel_mean(values, leading=2) - channel_mean(ann_act, leading=1)
+    neuron.bias = neuron.bias - delta
+
+
+def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
+    _, values = neuron.dynamics(currents)
+    gap = ann_act.mean(0) - values.mean(dim=(0, 1))  # per neuron: [C, ...]
+    neuron.v0 = neuron.param(neuron.v0, values) + currents.shape[0] * gap
+
+
+def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
+    batches = take_batches(data, limit or 5, device)
+    if not batches:
+        raise MethodError(f"{recipe.name}: calibration data is empty; pass training batches")
+    started = time.perf_counter()
+    for x, _ in batches:
+        layerwise_pass(snn, ann, x, steps, update)
+    snn.info.setdefault("calibration", {})[key] = {
+        "batches": len(batches), "snn_passes": len(batches),
+        "seconds": round(time.perf_counter() - started, 3)}
+
+
+def snnc_bias(snn, ann, recipe, data, *, steps, limit, device) -> None:
+    """SNNC light: per-channel bias correction, one layer-local pass per batch."""
+    _run(_bias_update, "snnc-bias", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
+
+
+def snnc_potential(snn, ann, recipe, data, *, steps, limit, device) -> None:
+    """SNNC advanced: per-neuron initial-potential correction, one pass per batch."""
+    _run(_potential_update, "snnc-potential", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
+
+
+CALIBRATIONS["snnc-bias"] = snnc_bias
+CALIBRATIONS["snnc-potential"] = snnc_potential

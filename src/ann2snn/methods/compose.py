@@ -1,0 +1,60 @@
+"""Resolve a preset that adds to a base preset (``ftbc``, ``tpp``) into one recipe."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ann2snn.errors import MethodError
+from ann2snn.methods.recipe import Recipe
+from ann2snn.methods.registry import get_method
+
+
+def default_base(kinds: set[str]) -> str:
+    """``qcfs`` for QCFS networks, ``opi`` (θ = λ, v0 = θ/2) for ClipReLU ones, else
+    ``snnc-light``."""
+    if kinds == {"qcfs"}:
+        return "qcfs"
+    if kinds <= {"clip", "qcfs"}:
+        return "opi"
+    return "snnc-light"
+
+
+def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
+    """The recipe with its ``base`` merged in: the base's thresholds and initial potential,
+    then this recipe's neuron, calibration passes and permutation on top."""
+    if recipe.base is None:
+        return recipe
+    base_name = default_base(kinds) if recipe.base == "auto" else recipe.base
+    base = resolve(get_method(base_name), kinds)
+    if base.neuron != "if":
+        raise MethodError(f"{recipe.name!r} cannot build on {base_name!r}: its base must use IF "
+                          "neurons (rate, robust, opi, qcfs, rts, snnc-light, snnc-advanced)")
+    return replace(
+        base,
+        name=recipe.name,
+        description=f"{recipe.description} [base: {base_name}]",
+        neuron=recipe.neuron,
+        tpp_g=recipe.tpp_g,
+        permute=recipe.permute or base.permute,
+        calibration=base.calibration + recipe.calibration,
+        params={**base.params, **recipe.params},
+        seed=recipe.seed,
+        base=None,
+        activations=tuple(k for k in base.activations if k in recipe.activations),
+    )
+
+
+def check_combination(recipe: Recipe) -> None:
+    """Refuse combinations that make no sense, saying what to do instead."""
+    if recipe.permute is not None and recipe.neuron != "if":
+        raise MethodError(
+            f"permute={recipe.permute!r} reorders IF spike trains; {recipe.neuron} neurons "
+            "already fire at their own steps (TPP at random steps, bit-coded by significance): "
+            "drop permute, or use an IF-based method"
+        )
+    if "ftbc" in recipe.calibration and recipe.neuron != "if":
+        raise MethodError(
+            f"FTBC's per-step biases act on IF neurons step by step; {recipe.neuron} neurons "
+            "accumulate all T steps before firing, so a per-step bias only adds to their sum: "
+            "use ftbc with an IF base, or tpp alone"
+        )

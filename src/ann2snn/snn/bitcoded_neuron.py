@@ -1,0 +1,46 @@
+"""Bit-coded neuron of error-free conversion (METHODS.md section 6, reconstructed)."""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from ann2snn.functional.two_phase import bitcoded_fire, bitcoded_thresholds
+from ann2snn.snn.if_neuron import _tensor
+from ann2snn.snn.two_phase import TwoPhaseNeuron
+
+
+class BitCodedNeuron(TwoPhaseNeuron):
+    """Accumulate ``U = W a + b`` (the time-mean of the input currents plus the bias, which
+    carries the shift ``λ/(2L)``), then fire the bits of ``U`` most significant first with
+    ``θ_t = 2^{T-t}·λ/L``. A spike at step t is worth ``T·θ_t`` in the time-mean code, so
+    the layer's mean output is ``Σ_t θ_t s[t] = (λ/L)·clamp(floor(U·L/λ), 0, L)``: the QCFS
+    activation of the same input. Needs ``L = 2^T - 1``.
+    """
+
+    kind = "bit-coded"
+    flexible_buffers = ("threshold", "bias")
+
+    def __init__(self, lam, levels: int, bias=0.0):
+        super().__init__()
+        self.levels = int(levels)
+        self.register_buffer("threshold", _tensor(lam))  # λ: the largest value a layer sends
+        self.register_buffer("bias", _tensor(bias))
+
+    def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
+        steps = self.steps
+        if 2**steps - 1 != self.levels:
+            raise RuntimeError(
+                f"this bit-coded layer has L = {self.levels} levels and runs only at "
+                f"T = log2(L + 1); got T = {steps}"
+            )
+        one = total.unsqueeze(0)
+        u = total / steps + self.param(self.bias, one)
+        lam = self.param(self.threshold, one)
+        thresholds = bitcoded_thresholds(lam, self.levels, steps)  # [T, *lam.shape]
+        thresholds = thresholds.reshape(steps, *([1] * (u.dim() - lam.dim())), *lam.shape)
+        spikes = bitcoded_fire(u, thresholds)
+        return spikes, spikes * thresholds * steps
+
+    def describe(self) -> str:
+        return (f"λ={self.threshold.mean().item():.4g} L={self.levels} θ_t = 2^(T-t)·λ/L "
+                "(two-phase: T per layer)")

@@ -1,0 +1,42 @@
+"""Two-phase probabilistic (TPP) neuron (METHODS.md section 5, reconstructed)."""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from ann2snn.functional.two_phase import TPP_G, tpp_fire
+from ann2snn.snn.if_neuron import _tensor
+from ann2snn.snn.two_phase import TwoPhaseNeuron
+
+
+class TPPNeuron(TwoPhaseNeuron):
+    """Accumulate ``V = v0 + Σ_t (I[t] + b)``, then fire ``T`` Bernoulli steps with
+    ``p_t = clamp(g(V)/(T - t + 1), 0, 1)``, ``V <- V - θ·s[t]``; outputs ``θ·s``.
+
+    ``g = "rate"``: E[count] = clamp(V/θ, 0, T) (use v0 = 0); ``g = "floor"``: exactly
+    clamp(floor(V/θ), 0, T) spikes at random steps (use v0 = θ/2). Seeded per layer.
+    """
+
+    kind = "TPP"
+    flexible_buffers = ("threshold", "v0", "bias")
+
+    def __init__(self, threshold, v0=0.0, bias=0.0, g: str = "rate"):
+        super().__init__()
+        if g not in TPP_G:
+            raise ValueError(f"TPP g must be one of {TPP_G}, got {g!r}")
+        self.g = g
+        self.register_buffer("threshold", _tensor(threshold))
+        self.register_buffer("v0", _tensor(v0))
+        self.register_buffer("bias", _tensor(bias))
+
+    def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
+        theta = self.param(self.threshold, total.unsqueeze(0))
+        v = total + self.param(self.v0, total.unsqueeze(0)) + self.steps * self.param(
+            self.bias, total.unsqueeze(0))
+        spikes = tpp_fire(v, theta, self.steps, self.g, self.generator(total.device))
+        return spikes, spikes * theta
+
+    def describe(self) -> str:
+        th = self.threshold
+        theta = f"{th.item():.4g}" if th.numel() == 1 else f"[{th.numel()} ch]"
+        return f"θ={theta} g={self.g} v0 mean {self.v0.mean().item():.3g} (two-phase: T per layer)"

@@ -1,0 +1,44 @@
+"""Accumulate-then-fire neurons: the layer sums its input over T steps, then fires T steps.
+
+Because the next layer only sums what it receives, such a layer can hand on its time-mean
+in the constant ``[B, ...]`` layout (``count_coded``, the default): each two-phase layer then
+costs one pass over the summed input instead of T (METHODS.md section 10). With
+``count_coded = False`` the full spike train ``[T·B, ...]`` is passed on: the reference.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.snn.time import fold_time, unfold_time
+
+
+class TwoPhaseNeuron(SpikingNeuron):
+    chunkable = False
+    two_phase = True
+    count_coded = True
+
+    @property
+    def uniform_in_time(self) -> bool:  # type: ignore[override]
+        return False
+
+    def forward(self, x: Tensor) -> Tensor:
+        steps, batch = self.steps, self.batch
+        if x.shape[0] == batch:  # constant or time-mean input: the sum over T is T·x
+            total = x * steps
+        else:
+            total = unfold_time(x, steps, batch).sum(0)
+        spikes, values = self.fire(total)
+        if self.monitor:
+            count = spikes.detach().sum(dim=(0, 1))
+            self.spike_count = count if self.spike_count is None else self.spike_count + count
+            self.samples += batch
+        return values.mean(0) if self.count_coded else fold_time(values)
+
+    def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
+        """``Σ_t I[t]`` ``[B, ...]`` -> ``(spikes, values)``, both ``[T, B, ...]``."""
+        raise NotImplementedError
+
+    def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
+        return self.fire(currents.sum(0))

@@ -1,0 +1,88 @@
+import pytest
+import torch
+
+import ann2snn
+from ann2snn import MethodError
+
+from conftest import TinyResNet, randomize_bn
+
+
+@pytest.fixture
+def net_and_data():
+    torch.manual_seed(0)
+    model = randomize_bn(TinyResNet())
+    x = torch.rand(64, 3, 8, 8)
+    y = model(x).argmax(1)
+    return model, [(x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16)]
+
+
+def _first_layer_gap(snn, model, x, steps):
+    """Per-channel |E[snn] - E[ann]| of the first spiking layer."""
+    from ann2snn.conversion.converter import prepare_ann
+
+    gm, sites, _ = prepare_ann(model)
+    acts = {}
+    gm.get_submodule(f"acts.{sites[0].name}").register_forward_hook(lambda m, i, o: acts.update(a=o))
+    gm(x)
+    outs = {}
+    snn.neurons()[0][1].register_forward_hook(lambda m, i, o: outs.update(s=o))
+    snn(x, steps, chunk=0)
+    s = outs["s"].reshape(steps, x.shape[0], *outs["s"].shape[1:])
+    return (s.mean(dim=(0, 1, 3, 4)) - acts["a"].mean(dim=(0, 2, 3))).abs()
+
+
+def test_snnc_light_removes_the_first_layers_mean_error(net_and_data):
+    model, data = net_and_data
+    x = torch.cat([b[0] for b in data])
+    plain = ann2snn.convert(model, "snnc-light", calib=data, timesteps=4, calibration=())
+    light = ann2snn.convert(model, "snnc-light", calib=data, timesteps=4)
+    before, after = _first_layer_gap(plain, model, x, 4), _first_layer_gap(light, model, x, 4)
+    assert after.mean() < 0.5 * before.mean()
+    assert light.neurons()[0][1].bias.shape == (8,)
+
+
+def test_snnc_advanced_sets_per_neuron_potentials(net_and_data):
+    model, data = net_and_data
+    snn = ann2snn.convert(model, "snnc-advanced", calib=data, timesteps=4)
+    assert snn.neurons()[0][1].v0.shape == (8, 8, 8)
+
+
+def test_ftbc_biases_are_per_step_and_channel_and_reload_identically(net_and_data, tmp_path):
+    model, data = net_and_data
+    snn = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
+                          iterations=2, batches=2, holdout=2)
+    info = snn.info["calibration"]["ftbc"]
+    assert info["snn_passes"] == 2 * 2 + 3 * 2 and len(info["holdout_accuracy"]) == 3
+    x = torch.rand(8, 3, 8, 8)
+    if info["chosen_iteration"] > 0:
+        assert snn.neurons()[0][1].step_bias.shape == (4, 8)
+    path = tmp_path / "snn.safetensors"
+    ann2snn.save_snn(snn, path)
+    again = ann2snn.load_snn(path, model)
+    assert torch.equal(again(x, 4), snn(x, 4))
+
+
+def test_ftbc_update_moves_step_outputs_towards_the_ann():
+    from ann2snn.calibration.ftbc import ftbc_update
+    from ann2snn.snn import IFNeuron
+
+    torch.manual_seed(0)
+    neuron = IFNeuron(torch.tensor([1.0, 1.0]), 0.0)
+    currents = torch.rand(4, 32, 2) * 0.5  # [T, B, C]
+    ann = currents.mean(0)  # what the ANN computes from the same input
+    def err():
+        neuron.set_time(4, 32)
+        out = neuron(currents.reshape(128, 2)).reshape(4, 32, 2)
+        return float((out.mean(dim=(1,)) - ann.mean(0)).abs().mean())
+    before = err()
+    for _ in range(5):
+        ftbc_update(neuron, currents, ann, eta=0.5)
+    assert neuron.step_bias.shape == (4, 2) and err() < before
+
+
+def test_ftbc_without_data_or_labels_is_refused(net_and_data):
+    model, data = net_and_data
+    with pytest.raises(MethodError, match="needs calibration data"):
+        ann2snn.convert(model, "ftbc", timesteps=4)
+    with pytest.raises(MethodError, match=r"\(x, y\) pairs"):
+        ann2snn.convert(model, "ftbc", calib=[b[0] for b in data], timesteps=4, batches=1)

@@ -1,0 +1,73 @@
+import pytest
+import torch
+
+import ann2snn
+from ann2snn import MethodError
+from ann2snn.models import create_model
+
+
+@pytest.fixture
+def qcfs_net():
+    torch.manual_seed(0)
+    return create_model("small_cnn", activation="qcfs", levels=4, lam=1.5).eval()
+
+
+def test_tpp_floor_network_equals_rounded_clipped_ann(qcfs_net):
+    """TPP-floor with v0 = θ/2 computes QCFS with T levels whatever the spike positions."""
+    x = torch.rand(32, 1, 8, 8)
+    snn = ann2snn.convert(qcfs_net, "tpp", timesteps=4, tpp_g="floor")  # base: qcfs, L = T
+    with torch.no_grad():
+        assert torch.allclose(snn(x, 4).mean(0), qcfs_net(x), atol=1e-4)
+
+
+def test_tpp_same_seed_same_output_other_seed_differs(qcfs_net):
+    x = torch.rand(16, 1, 8, 8)
+    a = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1)(x, 4)
+    b = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1)(x, 4)
+    c = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=2)(x, 4)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_permutation_keeps_each_layers_spike_counts(qcfs_net):
+    x = torch.rand(8, 1, 8, 8)
+    plain = ann2snn.convert(qcfs_net, "qcfs")
+    for mode in ("layer", "neuron"):
+        perm = ann2snn.convert(qcfs_net, "qcfs", permute=mode, seed=3)
+        assert not perm.uniform_in_time
+        counts = []
+        for snn in (plain, perm):
+            for _, n in snn.neurons():
+                n.monitor = True
+                n.reset_monitor()
+            snn(x, 6)
+            counts.append([n.spike_count for _, n in snn.neurons()])
+        # the first layer's input is constant: same counts; later layers see permuted trains
+        assert torch.equal(counts[0][0], counts[1][0])
+        assert sum(float(c.sum()) for c in counts[1]) > 0
+
+
+def test_permutation_uses_one_order_per_layer_and_batch():
+    from ann2snn.snn import IFNeuron
+
+    plain, perm = IFNeuron(1.0, 0.5), IFNeuron(1.0, 0.5)
+    perm.permute = "layer"
+    perm.seed(11)
+    x = torch.rand(8 * 3, 4, 5) * 1.5  # [T·B, ...], T = 8, B = 3
+    for n in (plain, perm):
+        n.set_time(8, 3)
+    base, out = plain(x).reshape(8, 3, 4, 5), perm(x).reshape(8, 3, 4, 5)
+    order = torch.randperm(8, generator=torch.Generator().manual_seed(11))
+    assert torch.equal(out, base[order])  # the same order for every neuron and sample
+    out2 = perm(x).reshape(8, 3, 4, 5)  # the next batch draws its own order
+    assert torch.equal(out2.sum(0), base.sum(0))
+
+
+def test_senseless_combinations_are_refused(qcfs_net):
+    x = torch.rand(4, 1, 8, 8)
+    with pytest.raises(MethodError, match="FTBC's per-step biases act on IF neurons"):
+        ann2snn.convert(qcfs_net, ann2snn.get_method("tpp").with_options(calibration=("ftbc",)),
+                        calib=[x], timesteps=4)
+    with pytest.raises(MethodError, match="drop permute"):
+        ann2snn.convert(qcfs_net, "tpp", timesteps=4, permute="layer")
+    with pytest.raises(MethodError, match="needs calibration data"):
+        ann2snn.convert(create_model("small_cnn").eval(), "tpp", timesteps=4)
