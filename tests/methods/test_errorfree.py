@@ -17,9 +17,10 @@ class QcfsResidual(nn.Module):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         lam = lambda: float(torch.rand(1, generator=g)) * 2 + 0.5  # noqa: E731
-        self.c0, self.b0, self.a0 = nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
-        self.c1, self.b1, self.a1 = nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
-        self.c2, self.b2, self.a2 = nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
+        conv = lambda cin: nn.Conv2d(cin, 8, 3, padding=1)  # noqa: E731
+        self.c0, self.b0, self.a0 = conv(3), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
+        self.c1, self.b1, self.a1 = conv(8), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
+        self.c2, self.b2, self.a2 = conv(8), nn.BatchNorm2d(8), ann2snn.QCFS(levels, lam())
         self.pool = nn.AvgPool2d(2)
         self.fc1, self.bf, self.af = nn.Linear(8 * 4 * 4, 16), nn.BatchNorm1d(16), ann2snn.QCFS(levels, lam())
         self.fc2 = nn.Linear(16, 10)
