@@ -33,3 +33,14 @@ def test_opi_beats_rate_at_T4(reports):
 
 def test_qcfs_is_skipped_for_the_relu_network(reports):
     assert not any(r["model"] == "small_cnn-relu" and r["method"] == "qcfs" for r in reports)
+
+
+def test_errorfree_equals_its_ann_at_its_T(reports):
+    snn, ann = _acc(reports, "small_cnn-qcfs15", "errorfree", 4)
+    assert snn == ann
+
+
+def test_every_registered_method_is_in_the_table(reports):
+    from ann2snn.methods import list_methods
+
+    assert {r["method"] for r in reports} == set(list_methods())

@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 from ann2snn import calibration as _calibration  # noqa: E402,F401  (registers calibrations)
-from ann2snn.ann import QCFS, ClipReLU, make_activation  # noqa: E402
+from ann2snn.ann import QCFS, BitSparsityRegularizer, ClipReLU, make_activation  # noqa: E402
 from ann2snn.conversion import convert  # noqa: E402
 from ann2snn.conversion.serialize import load_snn, save_snn  # noqa: E402
 from ann2snn.errors import (  # noqa: E402
@@ -18,7 +18,7 @@ from ann2snn.methods import Recipe, get_method, list_methods, register_method  #
 from ann2snn.snn import IFNeuron, SpikingNetwork  # noqa: E402
 
 __all__ = [
-    "__version__", "convert", "evaluate", "save_snn", "load_snn", "ClipReLU", "QCFS", "make_activation",
+    "__version__", "convert", "evaluate", "save_snn", "load_snn", "ClipReLU", "QCFS", "make_activation", "BitSparsityRegularizer",
     "IFNeuron", "SpikingNetwork", "Recipe", "get_method", "list_methods", "register_method",
     "Ann2SnnError", "ConversionError", "DataError", "MethodError", "WeightsError",
 ]

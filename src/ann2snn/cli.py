@@ -81,9 +81,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     train = load_dataset(args.dataset, args.data, "train")
     calib = DataLoader(train, batch_size=args.batch_size, shuffle=True,
                        generator=torch.Generator().manual_seed(args.seed))
-    method_options = {k: v for k, v in (("threshold", args.threshold),
-                                        ("percentile", args.percentile),
-                                        ("per_channel", args.per_channel or None)) if v is not None}
+    method_options = method_options_from(args)
     print(f"{args.model} on {args.dataset} ({len(test)} test images), method {args.method}, "
           f"input normalisation: {norm_name}", file=sys.stderr)
     report = evaluate(
@@ -98,6 +96,36 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         write_json(report, args.json)
     return 0
+
+
+def method_options_from(args: argparse.Namespace) -> dict:
+    """The recipe overrides given on the command line (only those given)."""
+    pairs = (("threshold", args.threshold), ("percentile", args.percentile),
+             ("per_channel", args.per_channel or None), ("base", args.base),
+             ("permute", args.permute), ("tpp_g", args.tpp_g), ("seed", args.method_seed),
+             ("eta", args.ftbc_eta), ("iterations", args.ftbc_iterations),
+             ("batches", args.ftbc_batches), ("holdout", args.ftbc_holdout))
+    return {k: v for k, v in pairs if v is not None}
+
+
+def add_method_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("method options (override the preset's choices)")
+    g.add_argument("--threshold", choices=["lambda", "max", "percentile", "mse", "auto"],
+                   help="threshold rule")
+    g.add_argument("--percentile", type=float, help="percentile p of the percentile rule")
+    g.add_argument("--per-channel", action="store_true", help="thresholds per channel")
+    g.add_argument("--base", help="base preset of ftbc/tpp: qcfs, opi, snnc-light, rts, rate, "
+                   "... (default: qcfs for QCFS, opi for ClipReLU, snnc-light for ReLU networks)")
+    g.add_argument("--permute", choices=["layer", "neuron"],
+                   help="temporal misalignment: permute each IF layer's spike trains in time")
+    g.add_argument("--tpp-g", choices=["rate", "floor", "rate-sequential"],
+                   help="TPP spike budget g(V): rate (default), floor, or the literal sequential rule")
+    g.add_argument("--method-seed", type=int, help="seed of permutations and stochastic firing (0)")
+    g.add_argument("--ftbc-eta", type=float, help="FTBC step size η (0.5)")
+    g.add_argument("--ftbc-iterations", type=int, help="FTBC iterations K (10)")
+    g.add_argument("--ftbc-batches", type=int, help="FTBC calibration batches B (5)")
+    g.add_argument("--ftbc-holdout", type=int,
+                   help="held-out training batches that choose FTBC's iteration (4)")
 
 
 def _cmd_methods(args: argparse.Namespace) -> int:
@@ -150,10 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--activation", default="relu", choices=["relu", "clip", "qcfs"],
                     help="activation the model was trained with (relu)")
     ev.add_argument("--levels", type=_positive, default=4, help="QCFS levels L (4)")
-    ev.add_argument("--threshold", choices=["lambda", "max", "percentile", "mse", "auto"],
-                    help="override the method's threshold rule")
-    ev.add_argument("--percentile", type=float, help="override the percentile p")
-    ev.add_argument("--per-channel", action="store_true", help="thresholds per channel")
+    add_method_options(ev)
     ev.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                     help="cpu or cuda (default: cuda when available)")
     ev.add_argument("--seed", type=int, default=0, help="seed of the calibration batches (0)")

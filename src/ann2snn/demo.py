@@ -8,6 +8,7 @@ import time
 import torch
 from torch.utils.data import DataLoader
 
+from ann2snn.conversion import convert
 from ann2snn.data import NORMALIZATIONS, load_dataset
 from ann2snn.errors import MethodError
 from ann2snn.evaluate import evaluate
@@ -21,6 +22,7 @@ DEMO_STEPS = [1, 2, 4, 8, 16, 32]
 DEMO_NETWORKS = {
     "small_cnn-relu": ("relu", {}),
     "small_cnn-qcfs4": ("qcfs", {"levels": 4, "lam": 4.0}),
+    "small_cnn-qcfs15": ("qcfs", {"levels": 15, "lam": 4.0}),  # L = 2^4 - 1: errorfree at T = 4
 }
 
 
@@ -35,24 +37,42 @@ def train_demo_network(activation: str, options: dict, *, epochs: int = 30, seed
     return fit(model, loader, epochs=epochs, lr=0.05)
 
 
+def evaluate_where_applicable(model, test, steps, method, calib, *, log=print, **kwargs):
+    """``evaluate`` at every T where ``method`` applies (errorfree: T = log2(L + 1) only);
+    None, with the reason logged, where it applies at none."""
+    try:
+        return evaluate(model, test, steps, method, calib, **kwargs)
+    except MethodError as exc:
+        reason = str(exc).split(";")[0]
+    usable = []
+    for t in steps:
+        try:
+            convert(model, method, calib, timesteps=t, calib_batches=1)
+            usable.append(t)
+        except MethodError:
+            continue
+    if not usable:
+        log(f"  {method}: skipped ({reason})")
+        return None
+    return evaluate(model, test, usable, method, calib, **kwargs)
+
+
 def run_demo(*, epochs: int = 30, seed: int = 0, methods: list[str] | None = None,
              log=print) -> list[dict]:
     """Train, convert and evaluate; returns one report per (network, method) that applies."""
     test = DataLoader(load_dataset("digits", split="test"), batch_size=256)
-    calib = DataLoader(load_dataset("digits", split="train"), batch_size=256)
+    calib = DataLoader(load_dataset("digits", split="train"), batch_size=128, shuffle=True,
+                       generator=torch.Generator().manual_seed(seed))
     reports = []
     for name, (activation, options) in DEMO_NETWORKS.items():
         started = time.perf_counter()
         model = train_demo_network(activation, options, epochs=epochs, seed=seed)
         log(f"trained {name} in {time.perf_counter() - started:.1f} s")
         for method in methods or list_methods():
-            try:
-                report = evaluate(model, test, DEMO_STEPS, method, calib, dataset="digits",
-                                  model_name=name)
-            except MethodError as exc:
-                log(f"  {method}: skipped ({str(exc).split(';')[0]})")
-                continue
-            reports.append(report)
+            report = evaluate_where_applicable(model, test, DEMO_STEPS, method, calib,
+                                               dataset="digits", model_name=name, log=log)
+            if report is not None:
+                reports.append(report)
     log("")
     log(format_table(reports, DEMO_STEPS))
     return reports

@@ -86,3 +86,13 @@ def test_ftbc_without_data_or_labels_is_refused(net_and_data):
         ann2snn.convert(model, "ftbc", timesteps=4)
     with pytest.raises(MethodError, match=r"\(x, y\) pairs"):
         ann2snn.convert(model, "ftbc", calib=[b[0] for b in data], timesteps=4, batches=1)
+
+
+def test_load_snn_rejects_a_missing_or_foreign_file(tmp_path, net_and_data):
+    model, _ = net_and_data
+    with pytest.raises(ann2snn.WeightsError, match="does not exist"):
+        ann2snn.load_snn(tmp_path / "none.safetensors", model)
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(ann2snn.WeightsError, match="cannot read"):
+        ann2snn.load_snn(bad, model)

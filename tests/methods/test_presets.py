@@ -70,3 +70,12 @@ def test_mse_threshold_minimises_the_clip_floor_error():
     candidates = [a.max() * (1 - 0.01 * i) for i in range(95)]
     assert err(best) == pytest.approx(min(err(c) for c in candidates))
     assert best < a.max()
+
+
+def test_options_given_to_a_composite_preset_override_its_base():
+    from ann2snn.methods.compose import resolve
+
+    recipe = resolve(get_method("ftbc", base="snnc-light", per_channel=True, eta=0.25), {"relu"})
+    assert recipe.per_channel and recipe.threshold == "mse" and recipe.params["eta"] == 0.25
+    assert recipe.calibration == ("snnc-bias", "ftbc")
+    assert not resolve(get_method("ftbc", base="snnc-light"), {"relu"}).per_channel

@@ -29,8 +29,10 @@ def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
     if base.neuron != "if":
         raise MethodError(f"{recipe.name!r} cannot build on {base_name!r}: its base must use IF "
                           "neurons (rate, robust, opi, qcfs, rts, snnc-light, snnc-advanced)")
+    user = {k: getattr(recipe, k) for k in recipe.overridden if k not in ("base", "calibration")}
     return replace(
         base,
+        **{k: v for k, v in user.items() if k not in ("neuron", "tpp_g", "permute", "seed")},
         name=recipe.name,
         description=f"{recipe.description} [base: {base_name}]",
         neuron=recipe.neuron,
@@ -41,6 +43,7 @@ def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
         seed=recipe.seed,
         base=None,
         activations=tuple(k for k in base.activations if k in recipe.activations),
+        overridden=(),
     )
 
 

@@ -29,14 +29,14 @@ RTS = register_method(Recipe(
     threshold="auto", v0=0.0, bias_shift="rts",
 ))
 SNNC_LIGHT = register_method(Recipe(
-    "snnc-light", "SNNC light: MSE thresholds, then per-channel bias calibration, layer by "
-    "layer, forward only (Li et al., ICML 2021)",
-    threshold="mse", v0=0.0, calibration=("snnc-bias",),
+    "snnc-light", "SNNC light: MSE thresholds, v0 = θ/2, then per-channel bias calibration, "
+    "layer by layer, forward only (Li et al., ICML 2021)",
+    threshold="mse", v0=0.5, calibration=("snnc-bias",),
 ))
 SNNC_ADVANCED = register_method(Recipe(
     "snnc-advanced", "SNNC advanced: MSE thresholds, then per-neuron initial-potential "
-    "calibration v0 = T·(E[ann] - E[snn]), layer by layer (Li et al., ICML 2021)",
-    threshold="mse", v0=0.0, calibration=("snnc-potential",),
+    "calibration v0 <- v0 + T·(E[ann] - E[snn]) from v0 = θ/2, layer by layer (Li et al., ICML 2021)",
+    threshold="mse", v0=0.5, calibration=("snnc-potential",),
 ))
 FTBC = register_method(Recipe(
     "ftbc", "FTBC: per-layer, per-step, per-channel biases found forward only, layer by "

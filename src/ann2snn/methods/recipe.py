@@ -44,6 +44,8 @@ class Recipe:
     base: str | None = None
     activations: tuple[str, ...] = ("relu", "clip", "qcfs")
     seed: int = 0
+    #: fields the user set with :meth:`with_options` (they win over a base preset's)
+    overridden: tuple[str, ...] = ()
 
     @property
     def depends_on_timesteps(self) -> bool:
@@ -54,7 +56,7 @@ class Recipe:
     def with_options(self, **overrides) -> Recipe:
         """A copy with user overrides of the recipe's fields (``threshold=``, ``v0=``, ...)
         or of its calibration parameters (``eta=``, ``iterations=``, ...)."""
-        names = {f.name for f in fields(self)} - {"name", "description", "params"}
+        names = {f.name for f in fields(self)} - {"name", "description", "params", "overridden"}
         params = {k: overrides.pop(k) for k in list(overrides) if k in self.params}
         unknown = sorted(set(overrides) - names)
         if unknown:
@@ -62,9 +64,13 @@ class Recipe:
                 f"method {self.name!r} has no option {', '.join(map(repr, unknown))}; "
                 f"options are: {', '.join(sorted(names | set(self.params)))}"
             )
+        if "base" in overrides and self.base is None:
+            raise MethodError(f"method {self.name!r} takes no base; only methods that add to "
+                              "another (ftbc, tpp) do")
         checks = (("threshold", THRESHOLDS), ("neuron", NEURONS), ("bias_shift", BIAS_SHIFTS),
                   ("permute", (None, "layer", "neuron")), ("tpp_g", ("rate", "floor", "rate-sequential")))
         for key, allowed in checks:
             if key in overrides and overrides[key] not in allowed:
                 raise MethodError(f"{key} must be one of {allowed}, got {overrides[key]!r}")
-        return replace(self, **overrides, params={**self.params, **params})
+        return replace(self, **overrides, params={**self.params, **params},
+                       overridden=tuple(sorted({*self.overridden, *overrides})))
