@@ -18,7 +18,8 @@ from ann2snn.methods import Recipe, get_method, list_methods, register_method  #
 from ann2snn.snn import IFNeuron, SpikingNetwork  # noqa: E402
 
 __all__ = [
-    "__version__", "convert", "evaluate", "save_snn", "load_snn", "ClipReLU", "QCFS", "make_activation", "BitSparsityRegularizer",
+    "__version__", "convert", "evaluate", "save_snn", "load_snn",
+    "ClipReLU", "QCFS", "make_activation", "BitSparsityRegularizer",
     "IFNeuron", "SpikingNetwork", "Recipe", "get_method", "list_methods", "register_method",
     "Ann2SnnError", "ConversionError", "DataError", "MethodError", "WeightsError",
 ]
