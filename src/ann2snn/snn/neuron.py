@@ -64,11 +64,15 @@ class SpikingNeuron(nn.Module):
         spikes, values = self.dynamics(currents)
         if self.permute is not None:
             values = permute_time(values, self.permute, self.generator(values.device))
+        self.record(spikes)
+        return fold_time(values)
+
+    def record(self, spikes: Tensor) -> None:
+        """With ``monitor`` on, add this run's spikes per neuron (summed over T and batch)."""
         if self.monitor:
             count = spikes.detach().sum(dim=(0, 1))
             self.spike_count = count if self.spike_count is None else self.spike_count + count
-            self.samples += self.batch
-        return fold_time(values)
+            self.samples += spikes.shape[1]
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         """``[T, B, ...]`` currents -> ``(spikes, output values)``, both ``[T, B, ...]``."""

@@ -30,10 +30,7 @@ class TwoPhaseNeuron(SpikingNeuron):
         else:
             total = unfold_time(x, steps, batch).sum(0)
         spikes, values = self.fire(total)
-        if self.monitor:
-            count = spikes.detach().sum(dim=(0, 1))
-            self.spike_count = count if self.spike_count is None else self.spike_count + count
-            self.samples += batch
+        self.record(spikes)
         return values.mean(0) if self.count_coded else fold_time(values)
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
