@@ -107,7 +107,7 @@ def evaluate(
         latency=latency_note(first),
         calibration={str(t if t is not None else "all"): s.info["calibration"]
                      for t, s in snns.items() if "calibration" in s.info},
-        options={k: v for k, v in options.items()},
+        options=dict(options),
     )
 
 

@@ -44,7 +44,6 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
     def before(name: str):
         def hook(neuron: SpikingNeuron, args):
             update(name, neuron, unfold_time(args[0], steps, batch), acts[name])
-            neuron.state = None  # the update may have simulated the layer; start afresh
         return hook
 
     hooks = [n.register_forward_pre_hook(before(name)) for name, n in snn.neurons()]
