@@ -8,7 +8,6 @@ import time
 import torch
 from torch.utils.data import DataLoader
 
-from ann2snn.conversion import convert
 from ann2snn.data import NORMALIZATIONS, load_dataset
 from ann2snn.errors import MethodError
 from ann2snn.evaluate import evaluate
@@ -43,21 +42,10 @@ def evaluate_where_applicable(model, test, steps, method, calib, *, log=print, *
     """``evaluate`` at every T where ``method`` applies (errorfree: T = log2(L + 1) only);
     None, with the reason logged, where it applies at none."""
     try:
-        return evaluate(model, test, steps, method, calib, **kwargs)
+        return evaluate(model, test, steps, method, calib, skip_inapplicable=True, **kwargs)
     except MethodError as exc:
-        reason = str(exc).split(";")[0]
-    usable = []
-    for t in steps:
-        try:
-            options = {k: v for k, v in kwargs.items() if k not in ("dataset", "model_name")}
-            convert(model, method, calib, timesteps=t, calib_batches=1, **options)
-            usable.append(t)
-        except MethodError:
-            continue
-    if not usable:
-        log(f"  {method}: skipped ({reason})")
+        log(f"  {method}: skipped ({str(exc).split(';')[0]})")
         return None
-    return evaluate(model, test, usable, method, calib, **kwargs)
 
 
 def run_demo(*, epochs: int = 30, seed: int = 0, methods: list[str] | None = None,

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from ann2snn.checks import forward_checked
 from ann2snn.conversion.converter import check_timesteps, convert
-from ann2snn.errors import Ann2SnnError
+from ann2snn.errors import Ann2SnnError, MethodError
 from ann2snn.methods import get_method
 from ann2snn.methods.recipe import Recipe
 from ann2snn.report import make_report
@@ -56,14 +56,23 @@ def evaluate(
     progress: bool = False,
     dataset: str = "custom",
     model_name: str | None = None,
+    processes=None,
+    skip_inapplicable: bool = False,
     **options,
 ) -> dict:
     """Evaluate ``model`` (ANN) and its conversion by ``method`` on ``data`` (``(x, y)``
     batches) at every ``T`` in ``timesteps``; returns a report (see :mod:`ann2snn.report`).
 
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the
-    others are converted and run once per ``T``.
+    others are converted and run once per ``T``; with ``skip_inapplicable`` the ``T`` values
+    such a method refuses (``errorfree`` needs ``L = 2^T - 1``) are left out of the report
+    and listed under ``skipped`` with the reason (an error if it refuses all). Under ``torchrun`` pass ``processes``
+    (:func:`ann2snn.training.distributed.setup`) and each process's shard of ``data``: every
+    process uses rank 0's conversion, and the counts are summed.
     """
+    from ann2snn.training import distributed as D
+
+    procs = processes or D.Processes()
     steps = sorted({check_timesteps(t) for t in timesteps}) if timesteps else []
     if not steps:
         raise Ann2SnnError("timesteps is empty; give at least one T, e.g. [1, 2, 4, 8]")
@@ -76,10 +85,21 @@ def evaluate(
 
     started = time.perf_counter()
     runs = [None] if not recipe.depends_on_timesteps else steps
-    snns = {}
+    snns, skipped = {}, {}
     for t in runs:
-        snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
-                          device=device)
+        try:
+            snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
+                              device=device)
+        except MethodError as exc:
+            if not skip_inapplicable or t is None:
+                raise
+            skipped[t] = str(exc)
+            continue
+        D.broadcast_module(snns[t], procs)
+    if not snns:
+        reason = next(iter(skipped.values()))
+        raise MethodError(f"{recipe.name} applies at none of T = {steps}: {reason}")
+    steps = [t for t in steps if t not in skipped]
     seconds = {"convert": time.perf_counter() - started, "ann": 0.0, "snn": 0.0}
 
     correct = dict.fromkeys(steps, 0)
@@ -98,16 +118,19 @@ def evaluate(
         seconds["snn"] += time.perf_counter() - t1
         seconds["ann"] += t1 - t0
         total += int(y.shape[0])
+    ann_correct, total, *sums = D.all_sum([ann_correct, total, *correct.values()], procs)
+    correct = {t: int(v) for t, v in zip(correct, sums)}
     first = next(iter(snns.values()))
     return make_report(
         method=recipe.name, dataset=dataset, model=model_name or type(model).__name__,
         ann_accuracy=ann_correct / total,
         snn=[{"T": t, "accuracy": correct[t] / total} for t in steps],
-        seconds=seconds, samples=total,
+        seconds=seconds, samples=int(total),
         latency=latency_note(first),
         calibration={str(t if t is not None else "all"): s.info["calibration"]
                      for t, s in snns.items() if "calibration" in s.info},
         options=dict(options),
+        **({"skipped": {str(t): reason for t, reason in skipped.items()}} if skipped else {}),
     )
 
 

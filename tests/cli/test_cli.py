@@ -9,7 +9,7 @@ from ann2snn.cli import build_parser, main
 from ann2snn.models import create_model
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["evaluate"], ["methods"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["convert"], ["methods"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])
@@ -19,7 +19,7 @@ def test_help_on_every_command(command, capsys):
 
 def test_every_subcommand_is_tested_for_help():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert set(sub.choices) == {"demo", "evaluate", "methods"}
+    assert set(sub.choices) == {"demo", "train", "evaluate", "convert", "methods"}
 
 
 def test_evaluate_writes_the_report(tmp_path):
@@ -43,6 +43,10 @@ def test_evaluate_writes_the_report(tmp_path):
     (["--dataset", "digits"], "normalisation"),
     (["--dataset", "nope", "--normalize", "none"], "unknown dataset"),
     (["--dataset", "digits", "--normalize", "none", "--method", "nope"], "unknown method"),
+    (["--dataset", "imagefolder", "--data", "/", "--normalize", "none"], "expected an image-folder"),
+    (["--dataset", "cifar10-dvs", "--data", "/nonexistent", "--normalize", "none"], "is not a folder"),
+    (["--dataset", "mnist", "--data", "/", "--normalize", "none"], "-images-idx3-ubyte"),
+    (["--checkpoint", "/", "--dataset", "digits"], "not an ann2snn checkpoint"),
 ])
 def test_bad_input_is_one_line_on_stderr(args, message):
     proc = subprocess.run([sys.executable, "-m", "ann2snn", "evaluate", "--model", "resnet20",

@@ -7,6 +7,12 @@ from ann2snn.data import NORMALIZATIONS, load_dataset
 from ann2snn.models import create_model, list_models, load_weights, with_normalization
 
 INPUTS = {"small_cnn": (1, 8, 8)}
+USER_MODEL = """
+from torch import nn
+
+def mlp(num_classes=10, hidden=16):
+    return nn.Sequential(nn.Flatten(), nn.Linear(12, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
+"""
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -45,3 +51,28 @@ def test_weights_errors(tmp_path):
     wrapped = tmp_path / "wrapped.pt"
     torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, wrapped)
     load_weights(create_model("resnet20"), wrapped)
+
+
+@pytest.mark.parametrize("name, size, head", [("vgg16", 32, "cifar"), ("vgg16", 96, "imagenet"),
+                                              ("resnet18", 32, "cifar"), ("resnet34", 96, "imagenet")])
+def test_heads_follow_the_input_size(name, size, head):
+    model = create_model(name, num_classes=5, input_size=size).eval()
+    assert model(torch.rand(1, 3, size, size)).shape == (1, 5)
+    if name.startswith("vgg"):
+        assert model.classifier[0].in_features == 512 * (1 if head == "cifar" else 49)
+    else:
+        assert model.conv1.kernel_size == ((3, 3) if head == "cifar" else (7, 7))
+
+
+def test_user_model_from_module_path(tmp_path, monkeypatch):
+    (tmp_path / "my_models.py").write_text(USER_MODEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = create_model("my_models:mlp", num_classes=3, activation="qcfs", levels=4)
+    assert isinstance(model[2], ann2snn.QCFS) and model[3].out_features == 3
+    x = torch.rand(4, 12)
+    snn = ann2snn.convert(model.eval(), "qcfs", calib=[x])
+    assert snn(x, 3).shape == (3, 4, 3)
+    with pytest.raises(ann2snn.Ann2SnnError, match="has no 'nope'"):
+        create_model("my_models:nope")
+    with pytest.raises(ann2snn.Ann2SnnError, match="cannot import module"):
+        create_model("no_such_module_xyz:f")

@@ -1,11 +1,19 @@
-"""Models by name (timm-style): ``create_model("resnet20", num_classes=10, activation="qcfs")``."""
+"""Models by name (timm-style): ``create_model("resnet20", num_classes=10, activation="qcfs")``.
+
+A name ``package.module:function`` imports a user's factory; it gets the keyword arguments
+its signature accepts, and if it takes no ``activation`` its ``nn.ReLU`` modules are swapped
+for the requested activation.
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Callable
 
 from torch import nn
 
+from ann2snn.ann.activations import make_activation
 from ann2snn.errors import Ann2SnnError
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
@@ -17,12 +25,54 @@ def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
     return fn
 
 
+def import_factory(path: str) -> Callable[..., nn.Module]:
+    """``"package.module:function"`` -> the function."""
+    module_name, _, attr = path.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except ImportError as exc:
+        raise Ann2SnnError(f"cannot import module {module_name!r} of model {path!r}: {exc}; is it "
+                           "on PYTHONPATH?") from None
+    except AttributeError:
+        raise Ann2SnnError(f"module {module_name!r} has no {attr!r} (model {path!r})") from None
+    if not callable(factory):
+        raise Ann2SnnError(f"model {path!r} is not a function or class")
+    return factory
+
+
+def replace_relu(model: nn.Module, activation: str, **options) -> nn.Module:
+    """Swap every ``nn.ReLU`` module of ``model`` for a fresh ``activation`` module."""
+    for name, child in model.named_children():
+        if isinstance(child, nn.ReLU):
+            setattr(model, name, make_activation(activation, **options))
+        else:
+            replace_relu(child, activation, **options)
+    return model
+
+
 def create_model(name: str, num_classes: int = 10, activation: str = "relu", **options) -> nn.Module:
-    """A fresh model; ``activation`` is ``relu``, ``clip`` or ``qcfs`` (``levels=L``)."""
+    """A fresh model; ``activation`` is ``relu``, ``clip`` or ``qcfs`` (``levels=L``).
+
+    Options a registered factory knows: ``in_channels``, ``input_size`` (picks CIFAR or
+    ImageNet heads), ``levels``, ``lam``.
+    """
+    if ":" in name:
+        factory = import_factory(name)
+        params = inspect.signature(factory).parameters
+        takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        kwargs = {k: v for k, v in {"num_classes": num_classes, "activation": activation,
+                                    **options}.items() if takes_all or k in params}
+        model = factory(**kwargs)
+        if not isinstance(model, nn.Module):
+            raise Ann2SnnError(f"model {name!r} returned {type(model).__name__}, not an nn.Module")
+        if "activation" not in kwargs and activation != "relu":
+            replace_relu(model, activation, **options)
+        return model
     try:
         factory = _MODELS[name]
     except KeyError:
-        raise Ann2SnnError(f"unknown model {name!r}; known: {', '.join(_MODELS)}") from None
+        raise Ann2SnnError(f"unknown model {name!r}; known: {', '.join(_MODELS)}, or "
+                           "package.module:function") from None
     return factory(num_classes=num_classes, activation=activation, **options)
 
 

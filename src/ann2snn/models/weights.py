@@ -27,6 +27,12 @@ def sha256_prefix(path: str | Path, digits: int = 8) -> str:
     return h.hexdigest()[:digits]
 
 
+def known_normalization(path: str | Path) -> str | None:
+    """The input normalisation known weights expect (by sha256), else None."""
+    known = KNOWN_WEIGHTS.get(sha256_prefix(path)) if Path(path).is_file() else None
+    return None if known is None else known["normalization"]
+
+
 def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     """Tensors of a checkpoint: ``.safetensors``, or a torch file loaded with
     ``weights_only=True``; unwraps ``{"state_dict": ...}`` and strips ``module.`` prefixes."""
@@ -60,7 +66,11 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     Activation parameters (λ of ClipReLU/QCFS) may be missing: a ReLU checkpoint can seed a
     QCFS model for fine-tuning.
     """
-    state = read_state_dict(path)
+    return load_state_checked(model, read_state_dict(path), Path(path).name)
+
+
+def load_state_checked(model: nn.Module, state: dict[str, Tensor], name: str) -> nn.Module:
+    """Load ``state`` into ``model`` with the checks of :func:`load_weights`."""
     own = model.state_dict()
     lam_keys = {k for k in own if k.endswith(".lam")}
     missing = [k for k in own if k not in state and k not in lam_keys
@@ -76,7 +86,7 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
             parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
         if wrong:
             parts.append(f"{len(wrong)} of another shape (e.g. {'; '.join(wrong[:2])})")
-        raise WeightsError(f"weights {Path(path).name} do not fit {type(model).__name__}: "
+        raise WeightsError(f"weights {name} do not fit {type(model).__name__}: "
                            f"{', '.join(parts)}; is it the right --model and --dataset?")
     model.load_state_dict(state, strict=False)
     return model

@@ -1,23 +1,104 @@
-"""A small, deterministic training loop: SGD with momentum and a cosine schedule."""
+"""The training loop's pieces: SGD with momentum, a cosine schedule, one epoch, accuracy.
+
+:func:`fit` is the whole loop in memory; :mod:`ann2snn.training.trainer` adds checkpoints,
+resuming, mixed precision and many processes around the same :func:`train_one_epoch`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+ExtraLoss = Callable[[nn.Module, Tensor, Tensor], Tensor]
+
 
 @torch.no_grad()
-def accuracy(model: nn.Module, data: Iterable, device: torch.device | str = "cpu") -> float:
-    """Top-1 accuracy of ``model`` over ``(x, y)`` batches, as a fraction."""
+def correct_and_total(model: nn.Module, data: Iterable, device: torch.device | str = "cpu"
+                      ) -> tuple[int, int]:
+    """Correct top-1 predictions and samples over ``(x, y)`` batches."""
     model.eval()
     correct = total = 0
     for x, y in data:
         correct += int((model(x.to(device)).argmax(-1) == y.to(device)).sum())
         total += int(y.shape[0])
+    return correct, total
+
+
+def accuracy(model: nn.Module, data: Iterable, device: torch.device | str = "cpu") -> float:
+    """Top-1 accuracy of ``model`` over ``(x, y)`` batches, as a fraction."""
+    correct, total = correct_and_total(model, data, device)
     return correct / max(total, 1)
+
+
+def make_optimizer(model: nn.Module, lr: float, momentum: float = 0.9,
+                   weight_decay: float = 5e-4) -> torch.optim.SGD:
+    """SGD with momentum; weight decay on every parameter, the activations' λ included."""
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+def make_scheduler(opt: torch.optim.Optimizer, total_steps: int):
+    """Cosine decay per step: ``lr_k = lr · (1 + cos(π k / K)) / 2``."""
+    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total_steps))
+
+
+def autocast_for(device: torch.device | str, enabled: bool):
+    """Mixed precision on CUDA (bfloat16 where supported, else float16); nothing on CPU."""
+    device = torch.device(device)
+    if not enabled or device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: Iterable,
+    opt: torch.optim.Optimizer,
+    sched,
+    *,
+    extra_loss: ExtraLoss | None = None,
+    device: torch.device | str = "cpu",
+    amp: bool = False,
+    scaler: torch.amp.GradScaler | None = None,
+    on_step: Callable[[int, float, float], bool | None] | None = None,
+    start: tuple[float, int, int] | None = None,
+) -> dict:
+    """One pass over ``loader``: cross-entropy (+ ``extra_loss(model, x, logits)``), a step of
+    ``opt`` and ``sched`` per batch. Returns the mean loss, the training accuracy and their
+    ``sums`` (loss·n, correct, n; ``start`` continues a part-done epoch's).
+    ``on_step(step, loss, accuracy)`` is called after every step; if it returns True the
+    epoch stops there."""
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    loss_sum, correct, total = start or (0.0, 0, 0)
+    for step, (x, y) in enumerate(loader):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with autocast_for(device, amp):
+            logits = model(x)
+            loss = loss_fn(logits.float(), y)
+            if extra_loss is not None:
+                loss = loss + extra_loss(model, x, logits)
+        opt.zero_grad(set_to_none=True)
+        if scaler is not None and scaler.is_enabled():
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        else:
+            loss.backward()
+            opt.step()
+        sched.step()
+        n = int(y.shape[0])
+        loss_sum += float(loss.detach()) * n
+        correct += int((logits.detach().argmax(-1) == y).sum())
+        total += n
+        if on_step is not None and on_step(step, loss_sum / total, correct / total):
+            break
+    return {"loss": loss_sum / max(total, 1), "train_accuracy": correct / max(total, 1),
+            "sums": (loss_sum, correct, total)}
 
 
 def fit(
@@ -28,27 +109,14 @@ def fit(
     lr: float = 0.05,
     momentum: float = 0.9,
     weight_decay: float = 5e-4,
-    extra_loss: Callable[[nn.Module, Tensor, Tensor], Tensor] | None = None,
+    extra_loss: ExtraLoss | None = None,
     device: torch.device | str = "cpu",
 ) -> nn.Module:
-    """Train with cross-entropy (+ ``extra_loss(model, x, logits)``), SGD and cosine decay.
-
-    Weight decay applies to every parameter, the activations' λ included.
-    """
+    """Train in memory for ``epochs`` (SGD, cosine decay per step); returns the model in eval
+    mode. Weight decay applies to every parameter, the activations' λ included."""
     model.to(device)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs * len(train)))
-    loss_fn = nn.CrossEntropyLoss()
+    opt = make_optimizer(model, lr, momentum, weight_decay)
+    sched = make_scheduler(opt, epochs * len(train))
     for _ in range(epochs):
-        model.train()
-        for x, y in train:
-            x, y = x.to(device), y.to(device)
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            if extra_loss is not None:
-                loss = loss + extra_loss(model, x, logits)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+        train_one_epoch(model, train, opt, sched, extra_loss=extra_loss, device=device)
     return model.eval()

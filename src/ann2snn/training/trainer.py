@@ -1,0 +1,299 @@
+"""``ann2snn train``: conversion-aware training with checkpoints, resuming and many processes.
+
+One run writes a checkpoint folder (see :mod:`ann2snn.training.checkpoint`) after every
+epoch, and when stopped (Ctrl-C, or ``should_stop``) after the last finished step. A resumed
+run continues from there and ends with the same weights as an uninterrupted one: the batch
+order of epoch ``e`` comes from ``seed + e``, augmentation from ``(seed, e, sample)``, and
+the optimiser, schedule and random state are restored.
+
+Under ``torchrun`` each process trains on its share of every epoch's batches
+(``--batch-size`` is the global batch) with DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler, Subset
+
+from ann2snn.ann import BitSparsityRegularizer
+from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
+from ann2snn.errors import Ann2SnnError
+from ann2snn.models import create_model, with_normalization
+from ann2snn.models.weights import known_normalization, load_state_checked, read_state_dict
+from ann2snn.training import distributed as D
+from ann2snn.training.checkpoint import (
+    MODEL_FILE,
+    checkpoint_files,
+    is_checkpoint,
+    normalization_record,
+    read_meta,
+    read_train_state,
+    save_checkpoint,
+)
+from ann2snn.training.lambda_init import init_lambda_from_data
+from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
+
+#: config fields that decide the result: a resumed run must match them
+RUN_FIELDS = ("model", "dataset", "dataset_options", "activation", "levels", "bit_sparsity",
+              "weights", "epochs", "lr", "momentum", "weight_decay", "batch_size", "seed",
+              "normalize")
+
+
+@dataclass
+class TrainConfig:
+    model: str
+    dataset: str = "digits"
+    data: str | None = None
+    dataset_options: dict = field(default_factory=dict)
+    activation: str = "qcfs"
+    levels: int = 4
+    bit_sparsity: float = 0.0
+    weights: str | None = None
+    epochs: int = 1
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    batch_size: int = 128
+    out: str = "runs/train"
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = True
+    workers: int = 0
+    normalize: str | None = None
+    resume: bool = False
+    progress: bool = True
+    command: str = ""
+
+
+class EpochSampler(Sampler[int]):
+    """Epoch ``e``'s order: a permutation seeded with ``seed + e``, cut to a multiple of the
+    number of processes; this process takes every ``world``-th index, from ``start`` on."""
+
+    def __init__(self, n: int, procs: D.Processes, seed: int):
+        self.n, self.procs, self.seed, self.epoch, self.start = n, procs, seed, 0, 0
+
+    def set_epoch(self, epoch: int, start: int = 0) -> None:
+        self.epoch, self.start = epoch, start
+
+    def per_process(self) -> int:
+        return self.n // self.procs.world
+
+    def __iter__(self):
+        perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))
+        mine = perm[: self.per_process() * self.procs.world][self.procs.rank:: self.procs.world]
+        return iter(mine[self.start:].tolist())
+
+    def __len__(self) -> int:
+        return self.per_process() - self.start
+
+
+class StopFlag:
+    """Set by SIGINT (first Ctrl-C: stop after this step and save; second: abort)."""
+
+    def __init__(self):
+        self.set = False
+        self._previous = None
+
+    def __enter__(self):
+        if sys.platform != "win32" and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, *_):
+        if self.set:
+            raise KeyboardInterrupt
+        self.set = True
+        print("\nann2snn: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    def __exit__(self, *_):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _resolve_normalization(cfg: TrainConfig) -> str:
+    """--normalize, else what the fine-tuned weights were trained with, else the dataset's."""
+    if cfg.normalize:
+        return cfg.normalize
+    if cfg.weights:
+        if is_checkpoint(cfg.weights):
+            return read_meta(cfg.weights)["normalization"]["name"]
+        known = known_normalization(cfg.weights)
+        if known is None:
+            raise Ann2SnnError(f"the input normalisation the weights {cfg.weights} expect is "
+                               "unknown; pass --normalize imagenet|cifar10|...|none")
+        return known
+    return dataset_spec(cfg.dataset).normalization
+
+
+def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.Processes) -> float:
+    """Test accuracy over ``data``, each process taking its shard; equal to one process's."""
+    loader = DataLoader(Subset(data, D.shard(len(data), procs)), batch_size=batch_size)
+    correct, total = correct_and_total(model, loader, procs.device)
+    correct, total = D.all_sum([correct, total], procs)
+    return correct / max(total, 1)
+
+
+def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log) -> tuple:
+    shape = input_shape_of(cfg.dataset, train_plain)
+    options = {"in_channels": shape[0], "input_size": shape[-1]}
+    if cfg.activation == "qcfs":
+        options["levels"] = cfg.levels
+    num_classes = num_classes_of(cfg.dataset, train_plain)
+    model = create_model(cfg.model, num_classes=num_classes, activation=cfg.activation, **options)
+    norm = normalization_record(_resolve_normalization(cfg))
+    stats = (tuple(norm["mean"]), tuple(norm["std"])) if norm["mean"] else None
+    net = with_normalization(model, stats)
+    if cfg.weights:
+        path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
+        state = read_state_dict(path)
+        load_state_checked(model, state, str(path))
+        if cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
+            pick = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(cfg.seed))
+            sample = Subset(train_plain, pick[: 4 * min(cfg.batch_size, 128)].tolist())
+            lams = init_lambda_from_data(net, DataLoader(sample, batch_size=min(cfg.batch_size, 128)))
+            log(f"λ from data (99.9th percentile of the ReLU network's activations): "
+                f"{min(lams.values()):.3g} .. {max(lams.values()):.3g} over {len(lams)} layers")
+    meta = {"model": cfg.model, "num_classes": num_classes, "model_options": options,
+            "activation": cfg.activation, "levels": cfg.levels if cfg.activation == "qcfs" else None,
+            "normalization": norm, "dataset": cfg.dataset, "data": cfg.data,
+            "dataset_options": cfg.dataset_options, "input_shape": list(shape)}
+    return model, net.to(procs.device), meta
+
+
+def train(cfg: TrainConfig, *, should_stop: Callable[[int, int], bool] | None = None,
+          log: Callable[[str], None] | None = None) -> dict:
+    """Run (or resume) training as ``cfg`` says; returns the checkpoint's metadata.
+
+    ``should_stop(epoch, step)`` is asked after every step (tests use it to interrupt).
+    """
+    procs = D.setup(cfg.device)
+    try:
+        return _train(cfg, procs, should_stop, log)
+    finally:
+        D.teardown(procs)
+
+
+def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
+    say = (log or (lambda m: print(m, file=sys.stderr))) if procs.main else (lambda m: None)
+    if cfg.batch_size % procs.world:
+        raise Ann2SnnError(f"--batch-size {cfg.batch_size} must be divisible by the "
+                           f"{procs.world} processes")
+    torch.manual_seed(cfg.seed + procs.rank)
+    train_set = load_dataset(cfg.dataset, cfg.data, "train", augment=True, seed=cfg.seed,
+                             **cfg.dataset_options)
+    train_plain = getattr(train_set, "base", train_set)
+    test_set = load_dataset(cfg.dataset, cfg.data, "test", **cfg.dataset_options)
+    model, net, meta = _build_model(cfg, train_plain, procs, say)
+
+    per_batch = cfg.batch_size // procs.world
+    sampler = EpochSampler(len(train_set), procs, cfg.seed)
+    if sampler.per_process() == 0:
+        raise Ann2SnnError(f"the training split has {len(train_set)} samples, fewer than the "
+                           f"{procs.world} processes")
+    steps_per_epoch = math.ceil(sampler.per_process() / per_batch)
+    opt = make_optimizer(net, cfg.lr, cfg.momentum, cfg.weight_decay)
+    sched = make_scheduler(opt, cfg.epochs * steps_per_epoch)
+    amp = cfg.amp and procs.device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and not torch.cuda.is_bf16_supported())
+
+    config = {k: v for k, v in asdict(cfg).items() if k in RUN_FIELDS}
+    start_epoch, start_step, history, partial = 0, 0, [], (0.0, 0, 0)
+    state = read_train_state(cfg.out)
+    if state is not None:
+        if not cfg.resume:
+            raise Ann2SnnError(f"{cfg.out} already holds a training run; pass --resume to continue "
+                               "it, or choose another --out")
+        old = read_meta(cfg.out)
+        differ = [k for k in RUN_FIELDS if old["config"].get(k) != config[k]]
+        if differ:
+            raise Ann2SnnError(f"cannot resume {cfg.out}: it was trained with other "
+                               f"{', '.join(differ)}; use the same options or another --out")
+        load_state_checked(model, read_state_dict(f"{cfg.out}/{MODEL_FILE}"), f"{cfg.out}/{MODEL_FILE}")
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"])
+        start_epoch, start_step, history = state["epoch"], state["step"], old["history"]
+        partial = tuple(state["partial"])
+        if start_epoch >= cfg.epochs:
+            say(f"{cfg.out} is complete ({cfg.epochs} epochs); nothing to do")
+            return old
+        say(f"resuming {cfg.out} at epoch {start_epoch + 1}, step {start_step}")
+    elif cfg.resume:
+        raise Ann2SnnError(f"nothing to resume in {cfg.out} (no training state); drop --resume")
+
+    ddp = nn.parallel.DistributedDataParallel(net) if procs.active else net
+    regularizer = BitSparsityRegularizer(model, cfg.bit_sparsity) if cfg.bit_sparsity else None
+    extra = (lambda *_: regularizer()) if regularizer else None
+
+    def checkpoint(epoch: int, step: int, partial_sums) -> None:
+        if procs.main:
+            meta.update(config=config, history=history, command=cfg.command,
+                        epochs_done=epoch if step == 0 else epoch + step / steps_per_epoch,
+                        accuracy=history[-1]["test_accuracy"] if history else None)
+            save_checkpoint(cfg.out, model, meta, {
+                "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "scaler": scaler.state_dict() if scaler.is_enabled() else None,
+                "rng": torch.get_rng_state(), "epoch": epoch, "step": step,
+                "partial": list(partial_sums)})
+        D.barrier(procs)
+
+    with StopFlag() as flag:
+        for epoch in range(start_epoch, cfg.epochs):
+            first = start_step if epoch == start_epoch else 0
+            sampler.set_epoch(epoch, first * per_batch)
+            if hasattr(train_set, "set_epoch"):
+                train_set.set_epoch(epoch)
+            loader = DataLoader(train_set, batch_size=per_batch, sampler=sampler,
+                                num_workers=cfg.workers, pin_memory=procs.device.type == "cuda")
+            bar = _bar(cfg.progress and procs.main, steps_per_epoch, first,
+                       f"epoch {epoch + 1}/{cfg.epochs}")
+            stopped = {}
+
+            def on_step(step, loss, acc, epoch=epoch, first=first, bar=bar, stopped=stopped):
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
+                asked = flag.set or (should_stop is not None and should_stop(epoch, first + step + 1))
+                if D.any_true(asked, procs):
+                    stopped["step"] = first + step + 1
+                    return True
+                return False
+
+            stats = train_one_epoch(ddp, loader, opt, sched, extra_loss=extra, device=procs.device,
+                                    amp=amp, scaler=scaler, on_step=on_step,
+                                    start=partial if epoch == start_epoch else None)
+            if bar is not None:
+                bar.close()
+            if stopped:
+                checkpoint(epoch, stopped["step"], stats["sums"])
+                say(f"stopped at epoch {epoch + 1}, step {stopped['step']}/{steps_per_epoch}; saved "
+                    f"to {cfg.out}: continue with the same command and --resume")
+                raise KeyboardInterrupt
+            loss_sum, correct, total = D.all_sum(list(stats["sums"]), procs)
+            test_acc = accuracy_sharded(net, test_set, per_batch, procs)
+            history.append({"epoch": epoch + 1, "loss": loss_sum / total,
+                            "train_accuracy": correct / total, "test_accuracy": test_acc,
+                            "lr": sched.get_last_lr()[0]})
+            say(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / total:.4f}, train accuracy "
+                f"{correct / total:.4f}, test accuracy {test_acc:.4f}")
+            checkpoint(epoch + 1, 0, (0.0, 0, 0))
+    if regularizer is not None:
+        regularizer.remove()
+    return meta
+
+
+def _bar(enabled: bool, total: int, initial: int, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, leave=False, dynamic_ncols=True)
