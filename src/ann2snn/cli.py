@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import torch
@@ -166,7 +167,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         workers=args.workers, normalize=args.normalize, resume=args.resume,
         progress=not args.no_progress, command="ann2snn " + " ".join(sys.argv[1:]))
     meta = train(cfg)
-    if meta.get("history"):
+    if meta.get("history") and os.environ.get("RANK", "0") == "0":
         print(f"{args.out}: test accuracy {meta['history'][-1]['test_accuracy']:.4f} after "
               f"{meta['history'][-1]['epoch']} epochs")
     return 0

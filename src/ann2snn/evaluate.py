@@ -66,9 +66,9 @@ def evaluate(
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the
     others are converted and run once per ``T``; with ``skip_inapplicable`` the ``T`` values
     such a method refuses (``errorfree`` needs ``L = 2^T - 1``) are left out of the report
-    and listed under ``skipped`` with the reason (an error if it refuses all). Under ``torchrun`` pass ``processes``
-    (:func:`ann2snn.training.distributed.setup`) and each process's shard of ``data``: every
-    process uses rank 0's conversion, and the counts are summed.
+    and listed under ``skipped`` with the reason (an error if it refuses all). Under
+    ``torchrun`` pass ``processes`` (:func:`ann2snn.training.distributed.setup`) and each
+    process's shard of ``data``: every process uses rank 0's conversion; counts are summed.
     """
     from ann2snn.training import distributed as D
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -140,7 +141,8 @@ def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.
     return correct / max(total, 1)
 
 
-def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log) -> tuple:
+def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log,
+                 fresh: bool) -> tuple:
     shape = input_shape_of(cfg.dataset, train_plain)
     options = {"in_channels": shape[0], "input_size": shape[-1]}
     if cfg.activation == "qcfs":
@@ -154,7 +156,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
         path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
         state = read_state_dict(path)
         load_state_checked(model, state, str(path))
-        if cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
+        if fresh and cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
             pick = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(cfg.seed))
             sample = Subset(train_plain, pick[: 4 * min(cfg.batch_size, 128)].tolist())
             lams = init_lambda_from_data(net, DataLoader(sample, batch_size=min(cfg.batch_size, 128)))
@@ -190,7 +192,8 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
                              **cfg.dataset_options)
     train_plain = getattr(train_set, "base", train_set)
     test_set = load_dataset(cfg.dataset, cfg.data, "test", **cfg.dataset_options)
-    model, net, meta = _build_model(cfg, train_plain, procs, say)
+    state = read_train_state(cfg.out)
+    model, net, meta = _build_model(cfg, train_plain, procs, say, fresh=state is None)
 
     per_batch = cfg.batch_size // procs.world
     sampler = EpochSampler(len(train_set), procs, cfg.seed)
@@ -205,7 +208,6 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
 
     config = {k: v for k, v in asdict(cfg).items() if k in RUN_FIELDS}
     start_epoch, start_step, history, partial = 0, 0, [], (0.0, 0, 0)
-    state = read_train_state(cfg.out)
     if state is not None:
         if not cfg.resume:
             raise Ann2SnnError(f"{cfg.out} already holds a training run; pass --resume to continue "
@@ -254,6 +256,7 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
                 train_set.set_epoch(epoch)
             loader = DataLoader(train_set, batch_size=per_batch, sampler=sampler,
                                 num_workers=cfg.workers, pin_memory=procs.device.type == "cuda")
+            epoch_started = time.perf_counter()
             bar = _bar(cfg.progress and procs.main, steps_per_epoch, first,
                        f"epoch {epoch + 1}/{cfg.epochs}")
             stopped = {}
@@ -282,7 +285,8 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
             test_acc = accuracy_sharded(net, test_set, per_batch, procs)
             history.append({"epoch": epoch + 1, "loss": loss_sum / total,
                             "train_accuracy": correct / total, "test_accuracy": test_acc,
-                            "lr": sched.get_last_lr()[0]})
+                            "lr": sched.get_last_lr()[0],
+                            "seconds": round(time.perf_counter() - epoch_started, 1)})
             say(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / total:.4f}, train accuracy "
                 f"{correct / total:.4f}, test accuracy {test_acc:.4f}")
             checkpoint(epoch + 1, 0, (0.0, 0, 0))
