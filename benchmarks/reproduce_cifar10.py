@@ -137,12 +137,13 @@ def errorfree_agreement(net: torch.nn.Module, data: DataLoader, calib: DataLoade
 
 def run_claims(nets, full, calib, common, result) -> None:
     started = time.perf_counter()
-    for levels, method in ((4, "qcfs"), (15, "errorfree"), (15, "qcfs")):
+    for levels, method, options in ((4, "qcfs", {}), (15, "errorfree", {}), (15, "qcfs", {}),
+                                    (4, "tpp", {"tpp_g": "floor"})):
         report = evaluate_where_applicable(nets[levels], full, [4], method, calib, log=log,
-                                           model_name=f"resnet20-qcfs{levels}", **common)
-        result["claims"][f"{method}-L{levels}"] = report
-        log(f"claim {method} L={levels}: ANN {report['ann']['accuracy']:.4f}, "
-            f"T=4 {report['snn'][0]['accuracy']:.4f}")
+                                           model_name=f"resnet20-qcfs{levels}", **common, **options)
+        name = f"{method}-L{levels}" + "".join(f"-{v}" for v in options.values())
+        result["claims"][name] = report
+        log(f"claim {name}: ANN {report['ann']['accuracy']:.4f}, T=4 {report['snn'][0]['accuracy']:.4f}")
     agreement = errorfree_agreement(nets[15], full, calib)
     result["claims"]["errorfree-L15-float64"] = agreement
     log(f"errorfree vs ANN in float64: {agreement}")
@@ -182,11 +183,13 @@ def plot(reports: list[dict], path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in reports:
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    colours, markers = plt.cm.tab20.colors, "osD^v<>pXh*"
+    for i, r in enumerate(reports):
         steps = [row["T"] for row in r["snn"]]
         g = f" g={r['options']['tpp_g']}" if "tpp_g" in r["options"] else ""
-        ax.plot(steps, [100 * row["accuracy"] for row in r["snn"]], marker="o",
+        ax.plot(steps, [100 * row["accuracy"] for row in r["snn"]], marker=markers[i % len(markers)],
+                color=colours[(2 * i) % 20 + (2 * i) // 20],
                 label=f"{r['method']}{g} ({r['model'].split('-')[-1]})")
     ann = reports[0]["ann"]["accuracy"] * 100
     ax.axhline(ann, color="k", linestyle="--", linewidth=1, label=f"ANN qcfs4 ({ann:.1f})")
@@ -196,9 +199,9 @@ def plot(reports: list[dict], path: str) -> None:
     ax.set_ylabel("top-1 accuracy (%)")
     ax.set_title("ResNet-20 on JPEG CIFAR-10: SNN accuracy against T")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
 if __name__ == "__main__":

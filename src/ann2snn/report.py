@@ -49,6 +49,8 @@ def format_table(reports: list[dict], steps: list[int]) -> str:
     for r in reports:
         acc = {row["T"]: row["accuracy"] for row in r["snn"]}
         cells = [f"{100 * acc[t]:.2f}" if t in acc else "-" for t in steps]
-        lines.append(f"| {r['model']} | {r['method']} | {100 * r['ann']['accuracy']:.2f} | "
+        options = ", ".join(f"{k}={v}" for k, v in r.get("options", {}).items())
+        method = f"{r['method']} ({options})" if options else r["method"]
+        lines.append(f"| {r['model']} | {method} | {100 * r['ann']['accuracy']:.2f} | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines)
