@@ -183,6 +183,15 @@ def method_options_from(args: argparse.Namespace) -> dict:
     return {k: v for k, v in pairs if v is not None}
 
 
+def add_conversion_options(parser: argparse.ArgumentParser) -> None:
+    """--method, --calib-batches and the method options."""
+    parser.add_argument("--method", default="robust",
+                        help="conversion method (see `ann2snn methods`)")
+    parser.add_argument("--calib-batches", type=_positive, default=10,
+                        help="training batches used for calibration (10)")
+    add_method_options(parser)
+
+
 def add_method_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("method options (override the preset's choices)")
     g.add_argument("--threshold", choices=["lambda", "max", "percentile", "mse", "auto"],
@@ -209,6 +218,15 @@ def _datasets() -> list[str]:
     return list_datasets()
 
 
+def add_data_options(parser, default: str | None = None) -> None:
+    """--dataset, --data, --dataset-option."""
+    parser.add_argument("--dataset", default=default, help=f"dataset: {', '.join(_datasets())}"
+                        + (f" ({default})" if default else ""))
+    parser.add_argument("--data", help="dataset folder or archive (not needed for digits)")
+    parser.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
+                        help="dataset option, e.g. frames=10 or size=64 (repeatable)")
+
+
 def add_network_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("network and data")
     g.add_argument("--checkpoint", metavar="DIR", help="a checkpoint folder of `ann2snn train`: "
@@ -216,10 +234,7 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--model", help="model name (see ann2snn.models) or package.module:function")
     g.add_argument("--weights", help="weights file (.th/.pt loaded weights-only, .safetensors) "
                    "or a checkpoint folder")
-    g.add_argument("--dataset", help=f"dataset: {', '.join(_datasets())}")
-    g.add_argument("--data", help="dataset folder or archive (not needed for digits)")
-    g.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
-                   help="dataset option, e.g. frames=10 or size=64 (repeatable)")
+    add_data_options(g)
     g.add_argument("--normalize", help="input normalisation the weights expect: imagenet, "
                    "cifar10, cifar100, mnist, none or MEAN,../STD,..; required unless the weights "
                    "are a checkpoint or known (the shared ResNet-20 expects imagenet)")
@@ -267,16 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "Runs under torchrun too (the test set is sharded, the "
                                     "counts summed).")
     add_network_options(ev)
-    ev.add_argument("--method", default="robust", help="conversion method (see `ann2snn methods`)")
+    add_conversion_options(ev)
     ev.add_argument("--timesteps", type=_steps, default=[1, 2, 4, 8, 16, 32],
                     help="comma-separated T values (1,2,4,8,16,32)")
-    ev.add_argument("--calib-batches", type=_positive, default=10,
-                    help="training batches used for calibration (10)")
     ev.add_argument("--limit", type=_positive,
                     help="evaluate on N evenly spaced test images only (every class of a "
                          "class-sorted folder is represented)")
     ev.add_argument("--json", metavar="PATH", help="write the report to PATH")
-    add_method_options(ev)
     ev.set_defaults(func=_cmd_evaluate)
 
     cv = sub.add_parser("convert", help="convert a model and save the spiking network",
@@ -284,13 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "save the spiking network as safetensors with its recipe; "
                                     "load it with ann2snn.load_snn(path, ann).")
     add_network_options(cv)
-    cv.add_argument("--method", default="robust", help="conversion method (see `ann2snn methods`)")
+    add_conversion_options(cv)
     cv.add_argument("--timesteps", type=_positive,
                     help="T, for methods whose conversion depends on it (mse, rts, calibration)")
-    cv.add_argument("--calib-batches", type=_positive, default=10,
-                    help="training batches used for calibration (10)")
     cv.add_argument("--out", required=True, help="output file (.safetensors)")
-    add_method_options(cv)
     cv.set_defaults(func=_cmd_convert)
 
     tr = sub.add_parser("train", help="train (or fine-tune) an ANN for conversion",
@@ -304,10 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "DistributedDataParallel.")
     tr.add_argument("--model", required=True, help="model name (resnet20, vgg16, ...) or "
                     "package.module:function")
-    tr.add_argument("--dataset", default="digits", help=f"dataset: {', '.join(_datasets())}")
-    tr.add_argument("--data", help="dataset folder or archive (not needed for digits)")
-    tr.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
-                    help="dataset option, e.g. frames=10 or size=64 (repeatable)")
+    add_data_options(tr, default="digits")
     tr.add_argument("--activation", default="qcfs", choices=["relu", "clip", "qcfs"],
                     help="activation (qcfs)")
     tr.add_argument("--levels", type=_positive, default=4, help="QCFS levels L (4)")
