@@ -94,3 +94,14 @@ def test_shared_jpeg_cifar10_counts_and_histogram():
     assert len(train) == 50_000 and Counter(train.targets) == dict.fromkeys(range(10), 5000)
     x, y = test[0]
     assert x.shape == (3, 32, 32) and 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+
+
+def test_imagenet_preprocessing(tmp_path):
+    root = make_tree(tmp_path / "in", per_class=(2, 1, 1), size=(300, 260), fmt="JPEG")
+    Image.fromarray(np.zeros((400, 500, 3), np.uint8)).save(root / "train" / "emu" / "big.jpeg")
+    test = load_dataset("imagenet", root, "test")
+    assert test.split_dir == "val" and test[0][0].shape == (3, 224, 224)
+    train = load_dataset("imagenet", root, "train", augment=True)  # sizes vary before the crop
+    assert {tuple(train[i][0].shape) for i in range(len(train))} == {(3, 224, 224)}
+    small = load_dataset("imagenet", root, "test", size=64)
+    assert small[0][0].shape == (3, 64, 64)
