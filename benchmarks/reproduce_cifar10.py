@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from ann2snn.data import evenly_spaced, load_dataset
+from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
 from ann2snn.demo import evaluate_where_applicable
 from ann2snn.methods import list_methods
 from ann2snn.report import format_table
@@ -79,8 +79,7 @@ def main() -> int:
     torch.manual_seed(0)
     test_full = load_dataset("imagefolder", args.data, "test")
     train_plain = load_dataset("imagefolder", args.data, "train")
-    calib = DataLoader(train_plain, batch_size=128, shuffle=True,
-                       generator=torch.Generator().manual_seed(0))
+    calib = SeededBatches(train_plain, 128, seed=0)  # the same batches for every conversion
     full = DataLoader(test_full, batch_size=256)
     sweep = DataLoader(evenly_spaced(test_full, args.test_limit), batch_size=256)
     common = {"calib_batches": args.calib_batches, "dataset": "cifar10-jpeg"}
@@ -115,7 +114,7 @@ def main() -> int:
 
 
 @torch.no_grad()
-def errorfree_agreement(net: torch.nn.Module, data: DataLoader, calib: DataLoader) -> dict:
+def errorfree_agreement(net: torch.nn.Module, data: DataLoader, calib: SeededBatches) -> dict:
     """errorfree at T = 4 against its L = 15 ANN in float64: differing predictions, max |Δ|."""
     from ann2snn import convert
     from ann2snn.snn.network import decode

@@ -97,7 +97,7 @@ def dataset_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from ann2snn.data import evenly_spaced, load_dataset
+    from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
     from ann2snn.evaluate import evaluate
     from ann2snn.methods import get_method
     from ann2snn.report import write_json
@@ -111,8 +111,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         options = dataset_options(args)
         test = evenly_spaced(load_dataset(args.dataset, args.data, "test", **options), args.limit)
         train = load_dataset(args.dataset, args.data, "train", **options)
-        calib = DataLoader(train, batch_size=args.batch_size, shuffle=True,
-                           generator=torch.Generator().manual_seed(args.seed))
+        calib = SeededBatches(train, args.batch_size, args.seed)
         shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
         if procs.main:
             print(f"{info['model']} on {args.dataset} ({len(test)} test images"
@@ -140,13 +139,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from ann2snn.conversion import convert
     from ann2snn.conversion.serialize import save_snn
-    from ann2snn.data import load_dataset
+    from ann2snn.data import SeededBatches, load_dataset
 
     torch.manual_seed(args.seed)
     net, info = load_network(args)
     train = load_dataset(args.dataset, args.data, "train", **dataset_options(args))
-    calib = DataLoader(train, batch_size=args.batch_size, shuffle=True,
-                       generator=torch.Generator().manual_seed(args.seed))
+    calib = SeededBatches(train, args.batch_size, args.seed)
     snn = convert(net.to(args.device), args.method, calib, timesteps=args.timesteps,
                   calib_batches=args.calib_batches, device=args.device, **method_options_from(args))
     save_snn(snn, args.out)

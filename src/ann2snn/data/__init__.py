@@ -11,8 +11,8 @@ from ann2snn.data.registry import (
     parse_dataset_options,
     register_dataset,
 )
-from ann2snn.data.subset import evenly_spaced
+from ann2snn.data.subset import SeededBatches, evenly_spaced
 
 __all__ = ["load_dataset", "dataset_spec", "list_datasets", "register_dataset", "DatasetSpec",
-           "num_classes_of", "input_shape_of", "parse_dataset_options", "evenly_spaced",
+           "num_classes_of", "input_shape_of", "parse_dataset_options", "evenly_spaced", "SeededBatches",
            "NORMALIZATIONS", "parse_normalization"]
