@@ -100,6 +100,7 @@ class ImageFolder(Dataset):
         self.targets = [label for _, label in self.samples]
         self.resize = [t for t in (resize and Resize(resize), crop and CenterCrop(crop)) if t]
         self.uniform = uniform and crop is None
+        self.image_shape: tuple[int, ...] | None = None  # set by the first image
         self.image_shape = tuple(self._load(0).shape)
 
     def __len__(self) -> int:
@@ -119,7 +120,7 @@ class ImageFolder(Dataset):
         x = decode_image(raw, name).float().div_(255.0)
         for t in self.resize:
             x = t(x)
-        if self.uniform and hasattr(self, "image_shape") and tuple(x.shape) != self.image_shape:
+        if self.uniform and self.image_shape is not None and tuple(x.shape) != self.image_shape:
             raise DataError(f"image {name} is {tuple(x.shape)[1:]} but the first is "
                             f"{self.image_shape[1:]}; pass --dataset-option size=N to resize all")
         return x
