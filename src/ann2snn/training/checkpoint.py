@@ -90,9 +90,7 @@ def load_checkpoint(path: str | Path, expect_model: str | None = None) -> tuple[
                            "--model or pass the matching checkpoint")
     weights, _ = checkpoint_files(path)
     model = load_state_checked(model_from_meta(meta), read_state_dict(weights), str(weights))
-    norm = meta.get("normalization") or {}
-    stats = (tuple(norm["mean"]), tuple(norm["std"])) if norm.get("mean") else None
-    return with_normalization(model, stats), meta
+    return with_normalization(model, normalization_stats(meta.get("normalization"))), meta
 
 
 def normalization_record(name: str) -> dict:
@@ -100,6 +98,13 @@ def normalization_record(name: str) -> dict:
     stats = parse_normalization(name)
     return {"name": name, "mean": list(stats[0]) if stats else None,
             "std": list(stats[1]) if stats else None}
+
+
+def normalization_stats(record: dict | None):
+    """``(mean, std)`` of a normalisation record, or None for no normalisation."""
+    if not record or not record.get("mean"):
+        return None
+    return tuple(record["mean"]), tuple(record["std"])
 
 
 def read_train_state(out: str | Path) -> dict | None:

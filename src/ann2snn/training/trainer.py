@@ -34,6 +34,7 @@ from ann2snn.training.checkpoint import (
     checkpoint_files,
     is_checkpoint,
     normalization_record,
+    normalization_stats,
     read_meta,
     read_train_state,
     save_checkpoint,
@@ -150,8 +151,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
     num_classes = num_classes_of(cfg.dataset, train_plain)
     model = create_model(cfg.model, num_classes=num_classes, activation=cfg.activation, **options)
     norm = normalization_record(_resolve_normalization(cfg))
-    stats = (tuple(norm["mean"]), tuple(norm["std"])) if norm["mean"] else None
-    net = with_normalization(model, stats)
+    net = with_normalization(model, normalization_stats(norm))
     if cfg.weights:
         path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
         state = read_state_dict(path)
