@@ -30,9 +30,9 @@ from torch.utils.data import DataLoader
 from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
 from ann2snn.demo import evaluate_where_applicable
 from ann2snn.methods import list_methods
+from ann2snn.models.checkpoint import STATE_FILE
 from ann2snn.report import format_table
 from ann2snn.training import TrainConfig, load_checkpoint, train
-from ann2snn.training.checkpoint import STATE_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

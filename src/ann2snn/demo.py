@@ -8,7 +8,7 @@ import time
 import torch
 from torch.utils.data import DataLoader
 
-from ann2snn.data import NORMALIZATIONS, load_dataset
+from ann2snn.data import NORMALIZATIONS, SeededBatches, load_dataset
 from ann2snn.errors import MethodError
 from ann2snn.evaluate import evaluate
 from ann2snn.methods import list_methods
@@ -52,8 +52,7 @@ def run_demo(*, epochs: int = 30, seed: int = 0, methods: list[str] | None = Non
              log=print) -> list[dict]:
     """Train, convert and evaluate; returns one report per (network, method) that applies."""
     test = DataLoader(load_dataset("digits", split="test"), batch_size=256)
-    calib = DataLoader(load_dataset("digits", split="train"), batch_size=128, shuffle=True,
-                       generator=torch.Generator().manual_seed(seed))
+    calib = SeededBatches(load_dataset("digits", split="train"), 128, seed)
     reports = []
     for name, (activation, options) in DEMO_NETWORKS.items():
         started = time.perf_counter()

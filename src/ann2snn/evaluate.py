@@ -2,45 +2,116 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
+from itertools import chain
 
 import torch
 from torch import Tensor, nn
 
-from ann2snn.checks import forward_checked
-from ann2snn.conversion.converter import check_timesteps, convert
+from ann2snn.batches import Batch, ReplayBatches, iterate_batches
+from ann2snn.checks import check_finite_output, forward_checked
+from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device, prepare_ann
+from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError
 from ann2snn.methods import get_method
 from ann2snn.methods.recipe import Recipe
 from ann2snn.report import make_report
+from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.network import SpikingNetwork, decode
-
-
-def _batches(data: Iterable, device) -> Iterable[tuple[Tensor, Tensor]]:
-    seen = False
-    for item in data:
-        if not (isinstance(item, (tuple, list)) and len(item) >= 2):
-            raise Ann2SnnError("evaluation data must yield (inputs, labels) batches")
-        seen = True
-        yield item[0].to(device), item[1].to(device)
-    if not seen:
-        raise Ann2SnnError("evaluation data is empty")
 
 
 @torch.no_grad()
 def snn_correct(snn: SpikingNetwork, x: Tensor, y: Tensor, steps: Sequence[int]) -> dict[int, int]:
     """Correct predictions at each ``t`` in ``steps`` from one run to ``max(steps)``."""
-    mean_out = decode(snn(x, max(steps)))
+    out = snn(x, max(steps))
+    check_finite_output(out, f"the spiking network ({snn.method})")
+    mean_out = decode(out)
     return {t: int((mean_out[t - 1].argmax(-1) == y).sum()) for t in steps}
 
 
-def _progress(iterable, enabled: bool, desc: str, total: int | None = None):
+def stage(enabled: bool, message: str) -> None:
+    """A line per stage when progress is wanted but no terminal shows a bar."""
+    if enabled and not sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
+def progress_bar(iterable, enabled: bool, desc: str, total: int | None = None):
+    """A bar on a terminal; elsewhere (a log, CI) one line for the stage instead."""
     if not enabled:
+        return iterable
+    if not sys.stderr.isatty():
+        stage(True, f"{desc}: {total if total is not None else 'all'} batches")
         return iterable
     from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True)
+
+
+def check_timestep_list(timesteps) -> list[int]:
+    if isinstance(timesteps, (str, bytes)) or not isinstance(timesteps, Iterable):
+        raise Ann2SnnError(f"timesteps must be a list of positive integers, got {timesteps!r}")
+    steps = sorted({check_timesteps(t) for t in timesteps})
+    if not steps:
+        raise Ann2SnnError("timesteps is empty; give at least one T, e.g. [1, 2, 4, 8]")
+    return steps
+
+
+def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Recipe,
+                            device, maxpool: str = "error") -> None:
+    """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory."""
+    largest, output = activation_sizes(prepare_ann(model, maxpool).gm, x)
+    chunkable = recipe.neuron == "if" and recipe.permute is None
+    window = max(1, SpikingNetwork.chunk_samples // x.shape[0]) if chunkable else steps
+    check_fits(largest, output, steps, x.shape[0], window, device)
+
+
+def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, skip, procs,
+                      maxpool, log) -> tuple[dict, dict[int, str]]:
+    """One conversion for every ``T`` (``None`` key) or one per ``T``; the ``T`` a method
+    refuses are skipped with the reason when ``skip``."""
+    snns: dict[int | None, SpikingNetwork] = {}
+    skipped: dict[int, str] = {}
+    for t in steps if recipe.depends_on_timesteps else [None]:
+        log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
+        try:
+            snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
+                              device=device, maxpool=maxpool)
+        except MethodError as exc:
+            if not skip or t is None:
+                raise
+            skipped[t] = str(exc)
+            continue
+        broadcast_module(snns[t], procs)
+    if not snns:
+        raise MethodError(f"{recipe.name} applies at none of T = {steps}: "
+                          f"{next(iter(skipped.values()))}")
+    return snns, skipped
+
+
+def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int]
+                  ) -> tuple[int, dict[int, int], int, dict[str, float]]:
+    """ANN and SNN correct predictions at every ``T`` over ``batches``, and the seconds."""
+    correct = dict.fromkeys(steps, 0)
+    ann_correct = total = 0
+    seconds = {"ann": 0.0, "snn": 0.0}
+    for x, y in batches:
+        t0 = time.perf_counter()
+        logits = forward_checked(model, x) if total == 0 else model(x)
+        check_finite_output(logits, "the ANN")
+        ann_correct += int((logits.argmax(-1) == y).sum())
+        t1 = time.perf_counter()
+        for key, snn in snns.items():
+            wanted = steps if key is None else [key]
+            for run in [wanted] if snn.uniform_in_time else [[k] for k in wanted]:
+                for k, v in snn_correct(snn, x, y, run).items():
+                    correct[k] += v
+        seconds["snn"] += time.perf_counter() - t1
+        seconds["ann"] += t1 - t0
+        total += int(y.shape[0])
+    return ann_correct, correct, total, seconds
 
 
 @torch.no_grad()
@@ -56,79 +127,50 @@ def evaluate(
     progress: bool = False,
     dataset: str = "custom",
     model_name: str | None = None,
-    processes=None,
+    processes: Processes | None = None,
     skip_inapplicable: bool = False,
+    maxpool: str = "error",
     **options,
 ) -> dict:
     """Evaluate ``model`` (ANN) and its conversion by ``method`` on ``data`` (``(x, y)``
     batches) at every ``T`` in ``timesteps``; returns a report (see :mod:`ann2snn.report`).
 
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the
-    others are converted and run once per ``T``; with ``skip_inapplicable`` the ``T`` values
-    such a method refuses (``errorfree`` needs ``L = 2^T - 1``) are left out of the report
-    and listed under ``skipped`` with the reason (an error if it refuses all). Under
-    ``torchrun`` pass ``processes`` (:func:`ann2snn.training.distributed.setup`) and each
-    process's shard of ``data``: every process uses rank 0's conversion; counts are summed.
+    others are converted and run once per ``T``, each on the same calibration batches (taken
+    once from ``calib``). With ``skip_inapplicable`` the ``T`` a method refuses (``errorfree``
+    needs ``L = 2^T - 1``) are left out and listed under ``skipped`` with the reason. Under
+    ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each process's
+    shard of ``data``: every process uses rank 0's conversion; counts are summed.
     """
-    from ann2snn.training import distributed as D
-
-    procs = processes or D.Processes()
-    steps = sorted({check_timesteps(t) for t in timesteps}) if timesteps else []
-    if not steps:
-        raise Ann2SnnError("timesteps is empty; give at least one T, e.g. [1, 2, 4, 8]")
+    procs = processes or Processes()
+    steps = check_timestep_list(timesteps)
     recipe = get_method(method, **options)
-    if device is None:
-        param = next(iter(model.parameters()), None)
-        device = param.device if param is not None else torch.device("cpu")
+    device = model_device(check_model(model), device)
     model = model.to(device).eval()
-    data = list(data) if not hasattr(data, "__len__") else data
-
+    batches = iterate_batches(data, "evaluation data", labels=True, device=device)
+    first = next(batches)
+    check_simulation_memory(model, first[0], max(steps), recipe, device, maxpool)
     started = time.perf_counter()
-    runs = [None] if not recipe.depends_on_timesteps else steps
-    snns, skipped = {}, {}
-    for t in runs:
-        try:
-            snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
-                              device=device)
-        except MethodError as exc:
-            if not skip_inapplicable or t is None:
-                raise
-            skipped[t] = str(exc)
-            continue
-        D.broadcast_module(snns[t], procs)
-    if not snns:
-        reason = next(iter(skipped.values()))
-        raise MethodError(f"{recipe.name} applies at none of T = {steps}: {reason}")
+    snns, skipped = convert_for_steps(
+        model, recipe, None if calib is None else ReplayBatches(calib, seed=recipe.seed), steps,
+        calib_batches=calib_batches, device=device, skip=skip_inapplicable, procs=procs,
+        maxpool=maxpool, log=partial(stage, progress))
     steps = [t for t in steps if t not in skipped]
-    seconds = {"convert": time.perf_counter() - started, "ann": 0.0, "snn": 0.0}
-
-    correct = dict.fromkeys(steps, 0)
-    ann_correct = total = 0
-    for x, y in _progress(_batches(data, device), progress, f"{recipe.name}", len(data)):
-        t0 = time.perf_counter()
-        logits = forward_checked(model, x) if total == 0 else model(x)
-        ann_correct += int((logits.argmax(-1) == y).sum())
-        t1 = time.perf_counter()
-        for t, snn in snns.items():
-            wanted = steps if t is None else [t]
-            runs = [wanted] if snn.uniform_in_time else [[k] for k in wanted]
-            for run in runs:
-                for k, v in snn_correct(snn, x, y, run).items():
-                    correct[k] += v
-        seconds["snn"] += time.perf_counter() - t1
-        seconds["ann"] += t1 - t0
-        total += int(y.shape[0])
-    ann_correct, total, *sums = D.all_sum([ann_correct, total, *correct.values()], procs)
-    correct = {t: int(v) for t, v in zip(correct, sums)}
-    first = next(iter(snns.values()))
+    convert_seconds = time.perf_counter() - started
+    total_batches = len(data) if hasattr(data, "__len__") else None
+    ann_correct, correct, total, seconds = count_correct(
+        model, snns, progress_bar(chain([first], batches), progress, recipe.name, total_batches),
+        steps)
+    ann_correct, total, *sums = all_sum([ann_correct, total, *correct.values()], procs)
+    first_snn = next(iter(snns.values()))
     return make_report(
         method=recipe.name, dataset=dataset, model=model_name or type(model).__name__,
         ann_accuracy=ann_correct / total,
-        snn=[{"T": t, "accuracy": correct[t] / total} for t in steps],
-        seconds=seconds, samples=int(total),
-        latency=latency_note(first),
-        calibration={str(t if t is not None else "all"): s.info["calibration"]
-                     for t, s in snns.items() if "calibration" in s.info},
+        snn=[{"T": t, "accuracy": c / total} for t, c in zip(correct, sums)],
+        seconds={"convert": convert_seconds, **seconds}, samples=int(total),
+        latency=latency_note(first_snn),
+        calibration={str(t if t is not None else "all"): s.info.calibration
+                     for t, s in snns.items() if s.info.calibration},
         options=dict(options),
         **({"skipped": {str(t): reason for t, reason in skipped.items()}} if skipped else {}),
     )

@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import json
 import platform
-from pathlib import Path
 from typing import Any
 
 import numpy
@@ -33,12 +31,6 @@ def make_report(*, method: str, dataset: str, model: str, ann_accuracy: float,
     }
     report.update(extra)
     return report
-
-
-def write_json(obj: Any, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2) + "\n")
 
 
 def format_table(reports: list[dict], steps: list[int]) -> str:

@@ -20,7 +20,8 @@ def _first_layer_gap(snn, model, x, steps):
     """Per-channel |E[snn] - E[ann]| of the first spiking layer."""
     from ann2snn.conversion.converter import prepare_ann
 
-    gm, sites, _ = prepare_ann(model)
+    prep = prepare_ann(model)
+    gm, sites = prep.gm, prep.sites
     acts = {}
     gm.get_submodule(f"acts.{sites[0].name}").register_forward_hook(lambda m, i, o: acts.update(a=o))
     gm(x)
@@ -51,7 +52,7 @@ def test_ftbc_biases_are_per_step_and_channel_and_reload_identically(net_and_dat
     model, data = net_and_data
     snn = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
                           iterations=2, batches=2, holdout=2)
-    info = snn.info["calibration"]["ftbc"]
+    info = snn.info.calibration["ftbc"]
     assert info["snn_passes"] == 2 * 2 + 3 * 2 and len(info["holdout_accuracy"]) == 3
     x = torch.rand(8, 3, 8, 8)
     if info["chosen_iteration"] > 0:

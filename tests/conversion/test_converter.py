@@ -45,7 +45,7 @@ def test_every_spelling_of_the_activation_becomes_an_if_layer(spelling):
     neurons = snn.neurons()
     assert len(neurons) == 1 and isinstance(neurons[0][1], IFNeuron)
     expected_kind = {"ClipReLU": "ClipReLU", "QCFS": "QCFS"}.get(spelling, "ReLU")
-    assert expected_kind.lower() in snn.info["origins"][neurons[0][0]].lower()
+    assert expected_kind.lower() in snn.info.origins[neurons[0][0]].lower()
     # converges to the ANN (a clip at the threshold) as T grows
     if spelling != "QCFS":
         out = snn(x, 1024).mean(0)
@@ -123,7 +123,7 @@ def test_maxpool_is_refused_or_replaced_on_request():
     with pytest.raises(ConversionError, match="max pooling"):
         ann2snn.convert(model, "rate", calib=[x])
     snn = ann2snn.convert(model, "rate", calib=[x], maxpool="avg")
-    assert snn.info["maxpool_replaced"] == ["2"]
+    assert snn.info.maxpool_replaced == ["2"]
     assert isinstance(snn.net.get_submodule("2"), nn.AvgPool2d)
 
 

@@ -32,7 +32,7 @@ def test_two_processes_train_and_evaluate_like_one(tmp_path):
     for procs in (2, None):
         path = tmp_path / f"eval-{procs}.json"
         run(["evaluate", "--checkpoint", str(out), "--method", "qcfs", "--timesteps", "1,2,4",
-             "--calib-batches", "2", "--json", str(path)], tmp_path, procs=procs)
+             "--json", str(path)], tmp_path, procs=procs)
         reports[procs] = json.loads(path.read_text())
     two, one = reports[2], reports[None]
     assert two["samples"] == one["samples"] == 450

@@ -5,9 +5,10 @@ import torch
 
 from ann2snn import Ann2SnnError, WeightsError
 from ann2snn.cli import main
+from ann2snn.models.checkpoint import META_FILE, MODEL_FILE, STATE_FILE
+from ann2snn.models.loading import load_network
 from ann2snn.models.weights import read_state_dict
 from ann2snn.training import TrainConfig, load_checkpoint, train
-from ann2snn.training.checkpoint import META_FILE, MODEL_FILE, STATE_FILE
 
 
 def config(out, data, **kw):
@@ -62,11 +63,11 @@ def test_checkpoint_metadata_and_loading(synthetic_cifar, tmp_path):
     assert meta["model"] == "small_cnn" and meta["activation"] == "qcfs" and meta["levels"] == 3
     assert meta["normalization"]["name"] == "cifar10" and len(meta["normalization"]["mean"]) == 3
     assert meta["dataset"] == "cifar10" and 0 <= meta["accuracy"] <= 1
-    net, meta2 = load_checkpoint(out)
+    net = load_network(checkpoint=str(out)).model
     assert net.normalize.mean.flatten().tolist() == pytest.approx(meta["normalization"]["mean"])
     assert net.model.features[2].levels == 3
     with pytest.raises(WeightsError, match="holds a small_cnn, not a resnet20"):
-        load_checkpoint(out, expect_model="resnet20")
+        load_checkpoint(out, model="resnet20")
     with pytest.raises(WeightsError, match="not an ann2snn checkpoint"):
         load_checkpoint(tmp_path)
     (out / META_FILE).write_text("{broken")
@@ -93,15 +94,14 @@ def test_cli_train_then_evaluate_and_convert_without_extra_flags(synthetic_cifar
     assert "test accuracy" in capsys.readouterr().out
     report = tmp_path / "r.json"
     assert main(["evaluate", "--checkpoint", str(out), "--method", "qcfs", "--timesteps", "2,4",
-                 "--calib-batches", "1", "--json", str(report)]) == 0
+                 "--json", str(report)]) == 0
     r = json.loads(report.read_text())
     assert r["model"] == "small_cnn" and r["samples"] == 20 and r["normalization"] == "cifar10"
     snn_file = tmp_path / "snn.safetensors"
-    assert main(["convert", "--weights", str(out), "--method", "qcfs", "--out", str(snn_file),
-                 "--calib-batches", "1"]) == 0
+    assert main(["convert", "--weights", str(out), "--method", "qcfs", "--out", str(snn_file)]) == 0
     import ann2snn
 
-    snn = ann2snn.load_snn(snn_file, load_checkpoint(out)[0])
+    snn = ann2snn.load_snn(snn_file, load_network(checkpoint=str(out)).model)
     assert snn(torch.rand(2, 3, 32, 32), 2).shape == (2, 2, 10)
     assert main(["evaluate", "--checkpoint", str(out), "--model", "vgg16"]) == 2
     assert "holds a small_cnn, not a vgg16" in capsys.readouterr().err

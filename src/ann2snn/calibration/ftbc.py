@@ -1,4 +1,4 @@
-"""FTBC: forward temporal bias correction (Wu et al., ECCV 2024; METHODS.md section 4).
+"""FTBC: forward temporal bias correction (Wu et al., ECCV 2024; docs/methods.md#ftbc).
 
 Per spiking layer l, step t and channel, a bias ``β_l[t]`` added to the current. Found
 forward only, layer by layer, on B training batches, K times:
@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
-from ann2snn.conversion.converter import CALIBRATIONS
+from ann2snn.calibration.registry import register_calibration
 from ann2snn.errors import MethodError
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import SpikingNeuron
@@ -59,21 +59,23 @@ def _biases(snn: SpikingNetwork) -> dict[str, Tensor | None]:
     return {name: None if n.step_bias is None else n.step_bias.clone() for name, n in snn.neurons()}
 
 
+def batch_counts(recipe, limit: int | None) -> tuple[int, int]:
+    """``(B, holdout)``: ``batches=`` if the user set it, else ``calib_batches``, else 5."""
+    p = recipe.params
+    count = p["batches"] if "batches" in recipe.overridden else (limit or p["batches"])
+    return int(count), int(p["holdout"])
+
+
+@register_calibration("ftbc")
 def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
-    p = recipe.params
-    eta, count, iterations, holdout = float(p["eta"]), int(p["batches"]), int(p["iterations"]), \
-        int(p["holdout"])
-    if count < 1 or iterations < 0 or holdout < 0:
-        raise MethodError("ftbc needs batches >= 1, iterations >= 0, holdout >= 0")
+    eta, iterations = float(recipe.params["eta"]), int(recipe.params["iterations"])
+    count, holdout = batch_counts(recipe, limit)
     batches = take_batches(data, count + holdout, device)
     calib, held = batches[:count], batches[count:]
-    if not calib:
-        raise MethodError("ftbc: calibration data is empty; pass training batches (calib=...)")
     if held and any(y is None for _, y in held):
         raise MethodError("ftbc picks its iteration on held-out training batches: the "
                           "calibration data must yield (x, y) pairs, or set holdout=0")
-    torch.manual_seed(recipe.seed)
     started = time.perf_counter()
     best_acc = _accuracy(snn, held, steps) if held else None
     best_iter, best = 0, _biases(snn)
@@ -92,12 +94,10 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
             neuron.step_bias = best[name]
     else:
         best_iter = iterations
-    snn.info.setdefault("calibration", {})["ftbc"] = {
+    snn.info.calibration["ftbc"] = {
         "eta": eta, "batches": len(calib), "iterations": iterations, "holdout_batches": len(held),
         "chosen_iteration": best_iter, "holdout_accuracy": history,
         "snn_passes": iterations * len(calib) + (iterations + 1) * len(held),
         "seconds": round(time.perf_counter() - started, 3),
     }
 
-
-CALIBRATIONS["ftbc"] = ftbc

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, fx
 
+from ann2snn.batches import iterate_batches
 from ann2snn.conversion.activations import SITE_PREFIX
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
@@ -55,14 +56,5 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
 
 
 def take_batches(data, count: int, device) -> list[tuple[Tensor, Tensor | None]]:
-    """The first ``count`` batches of ``data`` as ``(x, y or None)`` on ``device``."""
-    out = []
-    for item in data:
-        if len(out) >= count:
-            break
-        if isinstance(item, (tuple, list)):
-            x, y = item[0], item[1] if len(item) > 1 else None
-        else:
-            x, y = item, None
-        out.append((x.to(device), None if y is None else y.to(device)))
-    return out
+    """The first ``count`` batches of ``data`` as checked ``(x, y or None)`` on ``device``."""
+    return list(iterate_batches(data, "calibration data", limit=count, device=device))

@@ -1,4 +1,4 @@
-"""SNNC calibration (Li et al., ICML 2021; METHODS.md section 3), forward only, in order.
+"""SNNC calibration (Li et al., ICML 2021; docs/methods.md#snnc), forward only, in order.
 
 - light (``snnc-bias``): per channel, ``b <- b - (E[snn] - E[ann])``;
 - advanced (``snnc-potential``): per neuron, ``v0 <- v0 + T·(E_batch[ann] - E_batch[snn])``;
@@ -13,8 +13,7 @@ import time
 from torch import Tensor
 
 from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
-from ann2snn.conversion.converter import CALIBRATIONS
-from ann2snn.errors import MethodError
+from ann2snn.calibration.registry import register_calibration
 from ann2snn.snn.neuron import SpikingNeuron
 
 
@@ -32,25 +31,22 @@ def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_ac
 
 def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
     batches = take_batches(data, limit or 5, device)
-    if not batches:
-        raise MethodError(f"{recipe.name}: calibration data is empty; pass training batches")
     started = time.perf_counter()
     for x, _ in batches:
         layerwise_pass(snn, ann, x, steps, update)
-    snn.info.setdefault("calibration", {})[key] = {
+    snn.info.calibration[key] = {
         "batches": len(batches), "snn_passes": len(batches),
         "seconds": round(time.perf_counter() - started, 3)}
 
 
+@register_calibration("snnc-bias")
 def snnc_bias(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """SNNC light: per-channel bias correction, one layer-local pass per batch."""
     _run(_bias_update, "snnc-bias", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
 
 
+@register_calibration("snnc-potential")
 def snnc_potential(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """SNNC advanced: per-neuron initial-potential correction, one pass per batch."""
     _run(_potential_update, "snnc-potential", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
 
-
-CALIBRATIONS["snnc-bias"] = snnc_bias
-CALIBRATIONS["snnc-potential"] = snnc_potential

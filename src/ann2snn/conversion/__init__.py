@@ -1,5 +1,2 @@
-"""The conversion pipeline (trace, canonicalise, check, fold, observe, replace, calibrate)."""
-
-from ann2snn.conversion.converter import CALIBRATIONS, convert, prepare_ann
-
-__all__ = ["convert", "prepare_ann", "CALIBRATIONS"]
+"""The conversion pipeline (trace, canonicalise, check, fold, observe, replace, calibrate):
+:func:`ann2snn.conversion.converter.convert` runs it; each step is a module of its own."""

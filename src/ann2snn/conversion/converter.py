@@ -1,30 +1,44 @@
-"""The conversion pipeline: trace, canonicalise, check, fold, observe, replace, calibrate."""
+"""The conversion pipeline: trace, canonicalise, check, fold, observe, replace, calibrate
+(docs/methods.md#pipeline)."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, fx, nn
 
+from ann2snn.batches import ReplayBatches
+from ann2snn.calibration import get_calibration
+from ann2snn.checks import check_finite_module
 from ann2snn.conversion.activations import ActivationSite, canonicalize_activations
+from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.fold_bn import fold_batchnorm
-from ann2snn.conversion.neurons import build_neuron
 from ann2snn.conversion.observe import observe
-from ann2snn.conversion.replace import build_spiking_graph, replace_maxpool_by_avgpool
+from ann2snn.conversion.replace import replace_maxpool_by_avgpool
 from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError
 from ann2snn.methods import get_method
-from ann2snn.methods.compose import check_combination, resolve
+from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
 from ann2snn.methods.recipe import Recipe
 from ann2snn.snn.network import SpikingNetwork
 
-#: forward-only calibration passes, by the name a recipe lists them under;
-#: each is called as ``fn(snn, ann, recipe, data, steps=, limit=, device=)``.
-CALIBRATIONS: dict[str, Callable[..., None]] = {}
+#: calibration batches that data thresholds read when ``calib_batches`` is not given
+THRESHOLD_BATCHES = 10
+
+
+@dataclass
+class PreparedANN:
+    """The ANN as the SNN sees it: traced, activations canonical, BN folded."""
+
+    gm: fx.GraphModule
+    sites: list[ActivationSite]
+    maxpool_replaced: list[str]
+    bn_folded: int
 
 
 def check_timesteps(timesteps) -> int:
@@ -33,60 +47,93 @@ def check_timesteps(timesteps) -> int:
     return timesteps
 
 
-def prepare_ann(
-    model: nn.Module, maxpool: str = "error"
-) -> tuple[fx.GraphModule, list[ActivationSite], dict]:
-    """Trace, canonicalise activations, check support and fold BN: the ANN as the SNN sees it."""
+def check_model(model) -> nn.Module:
+    """A ``torch.nn.Module`` with finite parameters, or a one-line error."""
     if not isinstance(model, nn.Module):
-        raise ConversionError(f"convert() needs a torch.nn.Module, got {type(model).__name__}")
+        raise ConversionError(f"the model must be a torch.nn.Module, got {type(model).__name__}")
+    check_finite_module(model, f"the {type(model).__name__} model")
+    return model
+
+
+def model_device(model: nn.Module, device=None) -> torch.device:
+    """``device`` if given (checked), else where the model's parameters are."""
+    if device is not None:
+        from ann2snn.devices import parse_device
+
+        return parse_device(device)
+    param = next(iter(model.parameters()), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+def prepare_ann(model: nn.Module, maxpool: str = "error") -> PreparedANN:
+    """Trace, canonicalise activations, check support and fold BN."""
+    check_model(model)
     if maxpool not in ("error", "avg"):
         raise ConversionError(f"maxpool must be 'error' or 'avg', got {maxpool!r}")
     gm = trace(copy.deepcopy(model))
     sites = canonicalize_activations(gm)
-    info: dict = {"maxpool_replaced": replace_maxpool_by_avgpool(gm) if maxpool == "avg" else []}
+    replaced = replace_maxpool_by_avgpool(gm) if maxpool == "avg" else []
     check_supported(gm)
     if not sites:
         raise ConversionError(
             f"{type(model).__name__} has no ReLU, ClipReLU or QCFS activation: nothing to make "
             "spiking; is the activation written in a way ann2snn does not recognise?"
         )
-    info["bn_folded"] = fold_batchnorm(gm)
-    return gm, sites, info
+    return PreparedANN(gm, sites, replaced, fold_batchnorm(gm))
 
 
-def _thresholds(gm, sites, recipe, calib, steps, calib_batches, device) -> dict[str, Tensor]:
-    thresholds: dict[str, Tensor] = {}
-    observers: dict[str, ThresholdObserver] = {}
-    for site in sites:
-        rule = recipe.threshold
-        if rule == "auto":
-            rule = "lambda" if site.lam is not None else "percentile"
-        if rule == "lambda":
-            if site.lam is None:
-                continue  # reported below, all at once
-            if site.lam <= 0:
-                raise MethodError(f"site {site.name!r} has λ = {site.lam:.4g} <= 0; the ANN is broken")
-            thresholds[site.name] = torch.tensor(site.lam)
-        else:
-            observers[site.name] = ThresholdObserver(
-                rule, per_channel=recipe.per_channel, percentile=recipe.percentile, steps=steps
-            )
-    missing = [s.name for s in sites if s.name not in thresholds and s.name not in observers]
+def _lambda_threshold(site: ActivationSite) -> Tensor:
+    if site.lam <= 0 or site.lam != site.lam or site.lam == float("inf"):
+        raise MethodError(f"site {site.name!r} has λ = {site.lam:.4g}; the ANN is broken "
+                          "(λ must be finite and > 0)")
+    return torch.tensor(site.lam)
+
+
+def _thresholds(prep: PreparedANN, recipe, calib, steps, calib_batches, device
+                ) -> tuple[dict[str, Tensor], tuple[int, ...] | None]:
+    """θ per site, and the input shape seen in calibration (None if no data was used)."""
+    rules = {s.name: site_rule(recipe, s.lam) for s in prep.sites}
+    missing = [s.name for s in prep.sites if rules[s.name] == "lambda" and s.lam is None]
     if missing:
         raise MethodError(
             f"method {recipe.name!r} takes θ = λ, but {len(missing)} activation(s) are plain ReLU "
             f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); use a data threshold "
             "(threshold='percentile' or the 'robust' method) or train with ClipReLU/QCFS"
         )
-    if observers:
-        if calib is None:
-            raise MethodError(
-                f"method {recipe.name!r} needs calibration data for its thresholds: pass calib= "
-                "(a DataLoader of training batches, never test data)"
-            )
-        observe(gm, calib, observers, limit=calib_batches, device=device)
-        thresholds.update({name: obs.result() for name, obs in observers.items()})
-    return thresholds
+    thresholds = {s.name: _lambda_threshold(s) for s in prep.sites if rules[s.name] == "lambda"}
+    observers = {s.name: ThresholdObserver(rules[s.name], per_channel=recipe.per_channel,
+                                           percentile=recipe.percentile, steps=steps)
+                 for s in prep.sites if rules[s.name] != "lambda"}
+    if not observers:
+        return thresholds, None
+    if calib is None:
+        raise MethodError(f"method {recipe.name!r} needs calibration data for its thresholds: "
+                          "pass calib= (a DataLoader of training batches, never test data)")
+    shape = observe(prep.gm, calib, observers, limit=calib_batches or THRESHOLD_BATCHES,
+                    device=device)
+    for site in prep.sites:
+        if site.name in observers:
+            thresholds[site.name] = observers[site.name].result()
+            if not bool(torch.isfinite(thresholds[site.name]).all()):
+                raise MethodError(f"the calibration activations of layer {site.name!r} "
+                                  f"({site.origin}) are NaN or infinite; the weights overflow")
+    return thresholds, shape
+
+
+def _resolved(recipe: Recipe, prep: PreparedANN, calib_batches) -> Recipe:
+    recipe = resolve(recipe, {s.kind for s in prep.sites})
+    check_combination(recipe)
+    wrong = [s for s in prep.sites if s.kind not in recipe.activations]
+    if wrong:
+        raise MethodError(
+            f"method {recipe.name!r} needs {'/'.join(recipe.activations)} activations, but "
+            f"{wrong[0].name!r} ({wrong[0].origin}) is {wrong[0].kind}"
+            f"{f' (and {len(wrong) - 1} more)' if len(wrong) > 1 else ''}; pick a method "
+            "for this network (see `ann2snn methods`) or train it with the right activation"
+        )
+    check_options(recipe, {site_rule(recipe, s.lam) for s in prep.sites},
+                  calib_batches=calib_batches)
+    return recipe
 
 
 def convert(
@@ -104,41 +151,33 @@ def convert(
 
     ``method`` is a registered preset (``rate``, ``robust``, ``opi``, ``qcfs``, ...) whose
     choices ``options`` may override (``threshold=``, ``percentile=``, ``per_channel=``,
-    ``v0=``). ``calib`` yields training batches (tensors or ``(x, y)``) for data thresholds
-    and calibration; ``calib_batches`` caps how many are used. ``timesteps`` is required by
-    methods whose conversion depends on ``T`` (MSE thresholds, RTS, calibration).
+    ``v0=``); an option that would change nothing on this network is refused. ``calib``
+    yields training batches (tensors or ``(x, y)``) for data thresholds and calibration;
+    every step reads the same batches. ``calib_batches`` caps how many thresholds and SNNC
+    use (default: 10 / 5) and is FTBC's ``B`` unless ``batches=`` is given. ``timesteps``
+    is required by methods whose conversion depends on ``T`` (MSE, RTS, calibration).
     """
+    check_model(model)
     recipe = get_method(method, **options)
     steps = None if timesteps is None else check_timesteps(timesteps)
+    if calib_batches is not None and (isinstance(calib_batches, bool) or not isinstance(
+            calib_batches, int) or calib_batches <= 0):
+        raise MethodError(f"calib_batches must be a positive integer, got {calib_batches!r}")
     if recipe.depends_on_timesteps and steps is None:
         raise MethodError(f"method {recipe.name!r} depends on T: pass timesteps=T")
-    if device is None:
-        param = next(iter(model.parameters()), None)
-        device = param.device if param is not None else torch.device("cpu")
-    gm, sites, info = prepare_ann(model, maxpool)
-    recipe = resolve(recipe, {s.kind for s in sites})
-    check_combination(recipe)
-    wrong = [s for s in sites if s.kind not in recipe.activations]
-    if wrong:
-        raise MethodError(
-            f"method {recipe.name!r} needs {'/'.join(recipe.activations)} activations, but "
-            f"{wrong[0].name!r} ({wrong[0].origin}) is {wrong[0].kind}"
-            f"{f' (and {len(wrong) - 1} more)' if len(wrong) > 1 else ''}; pick a method "
-            "for this network (see `ann2snn methods`) or train it with the right activation"
-        )
-    thresholds = _thresholds(gm, sites, recipe, calib, steps, calib_batches, device)
-    neurons = {s.name: build_neuron(recipe, s, thresholds[s.name], steps) for s in sites}
-    snn = SpikingNetwork(
-        build_spiking_graph(gm, neurons),
-        recipe.name,
-        {**info, "origins": {s.name: s.origin for s in sites}, "timesteps": steps,
-         "recipe": recipe},
-    ).to(device)
-    snn.seed(recipe.seed)
+    device = model_device(model, device)
+    prep = prepare_ann(model, maxpool)
+    recipe = _resolved(recipe, prep, calib_batches)
+    if calib is not None and not isinstance(calib, ReplayBatches):
+        calib = ReplayBatches(calib, seed=recipe.seed)
+    thresholds, shape = _thresholds(prep, recipe, calib, steps, calib_batches, device)
+    record = ConversionRecord(recipe, steps, {s.name: s.origin for s in prep.sites},
+                              prep.maxpool_replaced, prep.bn_folded, input_shape=shape)
+    snn = assemble(prep.gm, prep.sites, thresholds, record).to(device)
     for step in recipe.calibration:
         if calib is None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= training batches")
-        CALIBRATIONS[step](snn, gm, recipe, calib, steps=steps, limit=calib_batches,
-                           device=device)
+        get_calibration(step)(snn, prep.gm, recipe, calib, steps=steps, limit=calib_batches,
+                              device=device)
     snn.seed(recipe.seed)  # calibration drew from the streams: restart them
     return snn

@@ -1,4 +1,5 @@
-"""Which spiking layer a recipe puts at an activation site, with its θ, v0 and bias."""
+"""Which spiking layer a recipe puts at an activation site, with its θ, v0 and bias
+(docs/methods.md#neurons)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,12 @@ def _build_if(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | 
 
 
 def _build_tpp(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> TPPNeuron:
-    v0 = theta * (0.5 if recipe.tpp_g == "floor" else 0.0)  # METHODS.md section 5 defaults
+    """v0: the user's ``v0=`` if given, else g's own (θ/2 for floor, 0 for rate;
+    docs/methods.md#tpp); the base's v0 is not TPP's."""
+    if "v0" in recipe.overridden:
+        v0 = initial_potential(recipe, site, theta)
+    else:
+        v0 = theta * (0.5 if recipe.tpp_g == "floor" else 0.0)
     return TPPNeuron(theta, v0, constant_bias(recipe, site, theta, steps), g=recipe.tpp_g)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def _read_members(root: Path, folder: str, names: list[str]) -> dict[str, bytes]
                     raise DataError(f"{root} has no {', '.join(missing)}; expected the official "
                                     f"{folder} archive")
                 return {n: tar.extractfile(found[n]).read() for n in names}
-        except (tarfile.TarError, EOFError, OSError) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
             raise DataError(f"cannot read archive {root}: {exc}; is it a complete .tar.gz?") from None
     for candidate in (root, root / folder):
         if all((candidate / n).is_file() for n in names):

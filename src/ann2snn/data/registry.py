@@ -96,11 +96,15 @@ def parse_dataset_options(name: str, pairs: list[str] | dict | None) -> dict:
         if key not in spec.options:
             known = ", ".join(spec.options) or "none"
             raise DataError(f"dataset {name!r} has no option {key!r} (options: {known})")
+        kind = spec.options[key]
         try:
-            options[key] = spec.options[key](value)
+            if isinstance(value, bool) or (isinstance(value, float) and kind is int):
+                raise TypeError
+            options[key] = kind(value)
         except (TypeError, ValueError):
-            raise DataError(f"dataset option {key}={value!r}: expected "
-                            f"{spec.options[key].__name__}") from None
+            raise DataError(f"dataset option {key}={value!r}: expected {kind.__name__}") from None
+        if kind is int and options[key] <= 0:
+            raise DataError(f"dataset option {key}={value!r}: must be a positive integer")
     return options
 
 

@@ -1,4 +1,5 @@
-"""Resolve a preset that adds to a base preset (``ftbc``, ``tpp``) into one recipe."""
+"""Resolve a preset that adds to a base preset (``ftbc``, ``tpp``) into one recipe, and check
+that every choice the user made applies to the network (docs/methods.md#recipes)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def default_base(kinds: set[str]) -> str:
 
 def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
     """The recipe with its ``base`` merged in: the base's thresholds and initial potential,
-    then this recipe's neuron, calibration passes and permutation on top."""
+    then this recipe's neuron, calibration passes and permutation on top. The user's
+    overrides win over the base's choices and stay listed in ``overridden``."""
     if recipe.base is None:
         return recipe
     base_name = default_base(kinds) if recipe.base == "auto" else recipe.base
@@ -29,7 +31,8 @@ def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
     if base.neuron != "if":
         raise MethodError(f"{recipe.name!r} cannot build on {base_name!r}: its base must use IF "
                           "neurons (rate, robust, opi, qcfs, rts, snnc-light, snnc-advanced)")
-    user = {k: getattr(recipe, k) for k in recipe.overridden if k not in ("base", "calibration")}
+    user = {k: getattr(recipe, k) for k in recipe.overridden
+            if k not in ("base", "calibration") and k not in recipe.params}
     return replace(
         base,
         **{k: v for k, v in user.items() if k not in ("neuron", "tpp_g", "permute", "seed")},
@@ -43,8 +46,15 @@ def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
         seed=recipe.seed,
         base=None,
         activations=tuple(k for k in base.activations if k in recipe.activations),
-        overridden=(),
+        overridden=recipe.overridden,
     )
+
+
+def site_rule(recipe: Recipe, lam: float | None) -> str:
+    """The threshold rule a site gets: ``auto`` is λ where the site has one, else percentile."""
+    if recipe.threshold == "auto":
+        return "lambda" if lam is not None else "percentile"
+    return recipe.threshold
 
 
 def check_combination(recipe: Recipe) -> None:
@@ -61,3 +71,33 @@ def check_combination(recipe: Recipe) -> None:
             "accumulate all T steps before firing, so a per-step bias only adds to their sum: "
             "use ftbc with an IF base, or tpp alone"
         )
+
+
+def _unused_options(recipe: Recipe, rules: set[str]) -> dict[str, str]:
+    """User options that would change nothing here, with the reason."""
+    why = {}
+    if recipe.neuron == "bitcoded":
+        for key in ("threshold", "percentile", "per_channel", "v0", "bias_shift"):
+            why[key] = "error-free conversion fixes θ = λ, v0 = 0 and the shift λ/(2L)"
+    if "percentile" not in rules:
+        why.setdefault("percentile", f"no layer uses the percentile rule (rules: "
+                                     f"{', '.join(sorted(rules))})")
+    if rules == {"lambda"}:
+        why.setdefault("per_channel", "θ = λ is one number per layer")
+    if recipe.neuron != "tpp":
+        why.setdefault("tpp_g", f"it applies to TPP neurons, not {recipe.neuron}")
+    if recipe.permute is None and recipe.neuron != "tpp":
+        why.setdefault("seed", "the method draws nothing at random (no permute, no TPP)")
+    return {k: v for k, v in why.items() if k in recipe.overridden}
+
+
+def check_options(recipe: Recipe, rules: set[str], *, calib_batches: int | None) -> None:
+    """Refuse what the user asked for that would be silently ignored on this network
+    (``rules``: the threshold rules its sites get)."""
+    unused = _unused_options(recipe, rules)
+    if calib_batches is not None and not (rules - {"lambda"}) and not recipe.calibration:
+        unused["calib_batches"] = "θ = λ needs no data and the method calibrates nothing"
+    if unused:
+        listing = "; ".join(f"{k}: {v}" for k, v in unused.items())
+        raise MethodError(f"method {recipe.name!r} would ignore {', '.join(unused)} on this "
+                          f"network ({listing}); drop {'it' if len(unused) == 1 else 'them'}")

@@ -1,9 +1,17 @@
-"""Input normalisation as the network's first layer, so that a model states what it expects."""
+"""Input normalisation as the network's first layer, so that a model states what it expects;
+and the one place that decides which normalisation a network gets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import Tensor, nn
+
+from ann2snn.data.normalization import Normalization, parse_normalization
+from ann2snn.errors import Ann2SnnError
+from ann2snn.models.checkpoint import is_checkpoint, read_meta
+from ann2snn.models.weights import KNOWN_WEIGHTS, sha256_prefix
 
 
 class Normalize(nn.Module):
@@ -33,6 +41,30 @@ class NormalizedModel(nn.Module):
         return self.model(self.normalize(x))
 
 
-def with_normalization(model: nn.Module, stats) -> nn.Module:
-    """Wrap ``model`` with ``stats = (mean, std)``; ``None`` means no normalisation."""
+def with_normalization(model: nn.Module, norm: Normalization | tuple | None) -> nn.Module:
+    """Wrap ``model`` with a :class:`Normalization` or ``(mean, std)``; none: unchanged."""
+    stats = norm.stats if isinstance(norm, Normalization) else norm
     return model if stats is None else NormalizedModel(model, *stats)
+
+
+def resolve_normalization(flag: str | None = None, *, weights: str | Path | None = None,
+                          dataset_default: str | None = None, what: str = "these weights"
+                          ) -> Normalization:
+    """The normalisation a network gets, in this order: the user's ``--normalize``; what the
+    weights are known to expect (a checkpoint's record, or known weights by sha256); the
+    dataset's standard one (only when training from scratch, ``dataset_default``). Otherwise
+    an error that asks for it: it is never guessed."""
+    if flag is not None:
+        return parse_normalization(flag)
+    if weights is not None:
+        if is_checkpoint(weights):
+            return Normalization.from_record(read_meta(weights)["normalization"], str(weights))
+        known = KNOWN_WEIGHTS.get(sha256_prefix(weights)) if Path(weights).is_file() else None
+        if known is not None:
+            return parse_normalization(known["normalization"])
+    if dataset_default is not None and weights is None:
+        return parse_normalization(dataset_default)
+    raise Ann2SnnError(
+        f"the input normalisation {what} expect is unknown; pass --normalize "
+        "imagenet|cifar10|cifar100|mnist|none or MEAN,MEAN,MEAN/STD,STD,STD"
+    )

@@ -13,10 +13,15 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ann2snn.ann.activations import make_activation
+from ann2snn.ann.activations import ACTIVATIONS, make_activation
 from ann2snn.errors import Ann2SnnError
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
+
+
+def is_factory_path(name: str) -> bool:
+    """True for a user's ``package.module:function`` (never taken from a file unasked)."""
+    return ":" in name
 
 
 def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -54,9 +59,16 @@ def create_model(name: str, num_classes: int = 10, activation: str = "relu", **o
     """A fresh model; ``activation`` is ``relu``, ``clip`` or ``qcfs`` (``levels=L``).
 
     Options a registered factory knows: ``in_channels``, ``input_size`` (picks CIFAR or
-    ImageNet heads), ``levels``, ``lam``.
+    ImageNet heads), ``levels``, ``lam``. A ``package.module:function`` name is imported:
+    pass one only when you typed it (never one read from a file).
     """
-    if ":" in name:
+    if not isinstance(name, str):
+        raise Ann2SnnError(f"model must be a name, got {type(name).__name__}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes <= 0:
+        raise Ann2SnnError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if activation not in ACTIVATIONS:
+        raise Ann2SnnError(f"unknown activation {activation!r}; choose one of: {', '.join(ACTIVATIONS)}")
+    if is_factory_path(name):
         factory = import_factory(name)
         params = inspect.signature(factory).parameters
         takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())

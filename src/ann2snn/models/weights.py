@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from ann2snn.checks import check_finite_module
 from ann2snn.errors import WeightsError
 
 #: weights identified by the first 8 hex digits of their sha256: what they expect as input
@@ -27,16 +28,15 @@ def sha256_prefix(path: str | Path, digits: int = 8) -> str:
     return h.hexdigest()[:digits]
 
 
-def known_normalization(path: str | Path) -> str | None:
-    """The input normalisation known weights expect (by sha256), else None."""
-    known = KNOWN_WEIGHTS.get(sha256_prefix(path)) if Path(path).is_file() else None
-    return None if known is None else known["normalization"]
-
-
 def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     """Tensors of a checkpoint: ``.safetensors``, or a torch file loaded with
     ``weights_only=True``; unwraps ``{"state_dict": ...}`` and strips ``module.`` prefixes."""
+    from safetensors import SafetensorError
+
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"weights {path} is a folder, and not a checkpoint of `ann2snn train` "
+                           "(no model.safetensors and model.json in it); pass the weights file")
     if not path.is_file():
         raise WeightsError(f"weights file {path} does not exist; pass --weights PATH")
     try:
@@ -47,7 +47,7 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, zipfile.BadZipFile,
-            OSError) as exc:
+            OSError, SafetensorError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WeightsError(f"cannot read weights {path}: corrupt, truncated or not a "
                            f"tensor-only checkpoint ({first[:160]})") from None
@@ -89,4 +89,5 @@ def load_state_checked(model: nn.Module, state: dict[str, Tensor], name: str) ->
         raise WeightsError(f"weights {name} do not fit {type(model).__name__}: "
                            f"{', '.join(parts)}; is it the right --model and --dataset?")
     model.load_state_dict(state, strict=False)
+    check_finite_module(model, f"weights {name}")
     return model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from ann2snn.errors import MethodError
 from ann2snn.functional.two_phase import bitcoded_fire, bitcoded_thresholds
 from ann2snn.snn.if_neuron import _tensor
 from ann2snn.snn.two_phase import TwoPhaseNeuron
@@ -29,7 +30,7 @@ class BitCodedNeuron(TwoPhaseNeuron):
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
         steps = self.steps
         if 2**steps - 1 != self.levels:
-            raise RuntimeError(
+            raise MethodError(
                 f"this bit-coded layer has L = {self.levels} levels and runs only at "
                 f"T = log2(L + 1); got T = {steps}"
             )

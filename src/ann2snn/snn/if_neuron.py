@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import if_multistep
 from ann2snn.snn.neuron import SpikingNeuron
 
@@ -53,7 +54,7 @@ class IFNeuron(SpikingNeuron):
             return None
         end = self.offset + currents.shape[0]
         if self.step_bias.shape[0] < end:
-            raise RuntimeError(
+            raise MethodError(
                 f"this IF layer was calibrated with per-step biases for T <= "
                 f"{self.step_bias.shape[0]}, but runs T = {end}; calibrate again at T = {end}"
             )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import torch
 from torch import Tensor, fx, nn
 
+from ann2snn.checks import forward_checked
 from ann2snn.errors import Ann2SnnError
+from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.neuron import SpikingNeuron
 
 
@@ -19,12 +22,14 @@ class SpikingNetwork(nn.Module):
     steps ``1..t`` (see :func:`decode`). Nothing is carried over between calls.
     """
 
-    def __init__(self, graph_module: fx.GraphModule, method: str, info: dict[str, Any]):
+    def __init__(self, graph_module: fx.GraphModule, method: str, info: Any = None):
         super().__init__()
         self.net = graph_module
         self.method = method
-        self.info = dict(info)
+        #: what the conversion did (:class:`ann2snn.conversion.assemble.ConversionRecord`)
+        self.info = info
         self.net.eval()
+        self._sizes: dict[tuple[int, ...], tuple[int, int]] = {}
 
     # -- structure ---------------------------------------------------------------------
     def neurons(self) -> list[tuple[str, SpikingNeuron]]:
@@ -55,34 +60,44 @@ class SpikingNetwork(nn.Module):
     #: default bound on time-steps x batch per chunk (memory grows with T·B otherwise)
     chunk_samples: int = 256
 
-    def forward(self, x: Tensor, timesteps: int, chunk: int | None = None) -> Tensor:
+    def forward(self, x: Tensor, timesteps: int | None = None, chunk: int | None = None) -> Tensor:
         """Simulate ``timesteps`` steps; returns ``[T, B, ...]``.
 
         Networks whose neurons can carry state run in chunks of ``chunk`` steps (default:
         about ``chunk_samples / B``), which bounds memory and keeps tensors cache-sized;
         the result is the same as one chunk of ``T`` steps. ``chunk=0`` disables chunking.
+        A simulation whose memory estimate exceeds the free memory is refused before it starts.
         """
-        steps = int(timesteps)
-        if steps <= 0:
-            raise Ann2SnnError(f"timesteps must be a positive integer, got {timesteps}")
+        steps = _check_call(x, timesteps, getattr(self.info, "input_shape", None))
         batch = x.shape[0]
         neurons = [n for _, n in self.neurons()]
         if chunk is None:
             chunk = max(1, self.chunk_samples // max(batch, 1))
         if not chunk or chunk >= steps or not all(n.chunkable for n in neurons):
             chunk = steps
+        self.check_memory(x, steps, chunk)
         outputs = []
-        for offset in range(0, steps, chunk):
-            length = min(chunk, steps - offset)
+        try:
+            for offset in range(0, steps, chunk):
+                length = min(chunk, steps - offset)
+                for neuron in neurons:
+                    neuron.set_time(length, batch, offset)
+                outputs.append(self._run(x, length, batch))
+        finally:
             for neuron in neurons:
-                neuron.set_time(length, batch, offset)
-            outputs.append(self._run(x, length, batch))
-        for neuron in neurons:
-            neuron.state = None
+                neuron.state = None
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
+    def check_memory(self, x: Tensor, steps: int, window: int) -> None:
+        """Refuse ``steps`` steps of ``x`` in windows of ``window`` steps if it cannot fit."""
+        key = tuple(x.shape[1:])
+        if key not in self._sizes:
+            self._sizes[key] = forward_checked(lambda s: activation_sizes(self.net, s), x,
+                                               "the spiking network")
+        check_fits(*self._sizes[key], steps, x.shape[0], window, x.device)
+
     def _run(self, x: Tensor, steps: int, batch: int) -> Tensor:
-        out = self.net(x)
+        out = forward_checked(self.net, x, "the spiking network")
         if not isinstance(out, Tensor):
             raise Ann2SnnError("the network must return one tensor (the class scores)")
         if out.shape[0] == batch and (steps == 1 or out.shape[0] != steps * batch):
@@ -93,7 +108,7 @@ class SpikingNetwork(nn.Module):
     def summary(self) -> str:
         """One line per layer of the graph: name, op, and for spiking layers θ and v0."""
         modules = dict(self.net.named_modules())
-        origins = self.info.get("origins", {})
+        origins = getattr(self.info, "origins", {})
         rows = [("node", "op", "neuron / parameters")]
         for node in self.net.graph.nodes:
             if node.op == "call_module":
@@ -113,6 +128,26 @@ class SpikingNetwork(nn.Module):
         for r in rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         return "\n".join(lines)
+
+
+def _check_call(x, timesteps, input_shape) -> int:
+    """``snn(x, T)``: a floating tensor ``[B, ...]`` of the converted input shape, and T > 0."""
+    expected = f"[B, {', '.join(map(str, input_shape))}]" if input_shape else "[B, C, H, W]"
+    if not isinstance(x, Tensor) or not x.is_floating_point() or x.dim() < 2:
+        got = f"shape {list(x.shape)} ({x.dtype})" if isinstance(x, Tensor) else type(x).__name__
+        raise Ann2SnnError(f"snn(x, T): x must be a floating-point tensor {expected}, got {got}")
+    if input_shape and tuple(x.shape[1:]) != tuple(input_shape):
+        raise Ann2SnnError(f"snn(x, T): x has shape {list(x.shape)}, but the network was "
+                           f"converted for inputs {expected}")
+    if timesteps is None:
+        raise Ann2SnnError("snn(x, T): give the number of time steps T, e.g. snn(x, 8)")
+    try:
+        steps = operator.index(timesteps)
+    except TypeError:
+        raise Ann2SnnError(f"snn(x, T): T must be a positive integer, got {timesteps!r}") from None
+    if isinstance(timesteps, bool) or steps <= 0:
+        raise Ann2SnnError(f"snn(x, T): T must be a positive integer, got {timesteps!r}")
+    return steps
 
 
 def _site_name(node: fx.Node) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ann2snn.errors import ConversionError
+
 
 def unfold_time(x: Tensor, steps: int, batch: int) -> Tensor:
     """``[T·B, ...]`` or constant ``[B, ...]`` -> ``[T, B, ...]`` (a view where possible)."""
@@ -18,7 +20,7 @@ def unfold_time(x: Tensor, steps: int, batch: int) -> Tensor:
         return x.reshape(steps, batch, *x.shape[1:])
     if x.shape[0] == batch:
         return x.unsqueeze(0).expand(steps, *x.shape)
-    raise RuntimeError(
+    raise ConversionError(
         f"a spiking layer got a tensor with leading size {x.shape[0]}, expected the batch "
         f"({batch}) or time x batch ({steps}x{batch}); an op in the network mixes samples"
     )

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ann2snn.ann import QCFS, ClipReLU
-from ann2snn.conversion.observe import batch_inputs
+from ann2snn.batches import iterate_batches
 from ann2snn.conversion.thresholds import ThresholdObserver
 
 
@@ -37,8 +37,8 @@ def init_lambda_from_data(model: nn.Module, data: Iterable, *, batches: int = 4,
     was_training = model.training
     model.eval()
     try:
-        for x in batch_inputs(data, batches):
-            model(x.to(device))
+        for x, _ in iterate_batches(data, "training data", limit=batches, device=device):
+            model(x)
     finally:
         for h in hooks:
             h.remove()

@@ -13,6 +13,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from ann2snn.errors import Ann2SnnError
+
 ExtraLoss = Callable[[nn.Module, Tensor, Tensor], Tensor]
 
 
@@ -66,12 +68,14 @@ def train_one_epoch(
     scaler: torch.amp.GradScaler | None = None,
     on_step: Callable[[int, float, float], bool | None] | None = None,
     start: tuple[float, int, int] | None = None,
+    where: str = "training",
 ) -> dict:
     """One pass over ``loader``: cross-entropy (+ ``extra_loss(model, x, logits)``), a step of
     ``opt`` and ``sched`` per batch. Returns the mean loss, the training accuracy and their
     ``sums`` (loss·n, correct, n; ``start`` continues a part-done epoch's).
     ``on_step(step, loss, accuracy)`` is called after every step; if it returns True the
-    epoch stops there."""
+    epoch stops there. A loss that is not finite stops training with an error naming the
+    step (``where`` says which epoch), before the step is applied."""
     model.train()
     loss_fn = nn.CrossEntropyLoss()
     loss_sum, correct, total = start or (0.0, 0, 0)
@@ -82,6 +86,11 @@ def train_one_epoch(
             loss = loss_fn(logits.float(), y)
             if extra_loss is not None:
                 loss = loss + extra_loss(model, x, logits)
+        if not bool(torch.isfinite(loss.detach())):
+            raise Ann2SnnError(
+                f"{where}: the training loss is {float(loss.detach())} at step {step + 1} (batch "
+                f"{step + 1} of this epoch); training diverged or the data holds NaN/inf: lower "
+                "the learning rate (--lr); the last finished epoch's checkpoint is kept")
         opt.zero_grad(set_to_none=True)
         if scaler is not None and scaler.is_enabled():
             scaler.scale(loss).backward()

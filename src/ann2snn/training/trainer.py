@@ -1,6 +1,6 @@
 """``ann2snn train``: conversion-aware training with checkpoints, resuming and many processes.
 
-One run writes a checkpoint folder (see :mod:`ann2snn.training.checkpoint`) after every
+One run writes a checkpoint folder (see :mod:`ann2snn.models.checkpoint`) after every
 epoch, and when stopped (Ctrl-C, or ``should_stop``) after the last finished step. A resumed
 run continues from there and ends with the same weights as an uninterrupted one: the batch
 order of epoch ``e`` comes from ``seed + e``, augmentation from ``(seed, e, sample)``, and
@@ -18,27 +18,30 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
+from ann2snn import distributed as D
 from ann2snn.ann import BitSparsityRegularizer
+from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
-from ann2snn.errors import Ann2SnnError
+from ann2snn.devices import parse_device
+from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.models import create_model, with_normalization
-from ann2snn.models.weights import known_normalization, load_state_checked, read_state_dict
-from ann2snn.training import distributed as D
-from ann2snn.training.checkpoint import (
+from ann2snn.models.checkpoint import (
     MODEL_FILE,
+    STATE_FILE,
     checkpoint_files,
     is_checkpoint,
-    normalization_record,
-    normalization_stats,
     read_meta,
-    read_train_state,
     save_checkpoint,
 )
+from ann2snn.models.normalize import resolve_normalization
+from ann2snn.models.weights import load_state_checked, read_state_dict
+from ann2snn.outputs import check_output_dir
 from ann2snn.training.lambda_init import init_lambda_from_data
 from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
 
@@ -119,19 +122,38 @@ class StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _resolve_normalization(cfg: TrainConfig) -> str:
-    """--normalize, else what the fine-tuned weights were trained with, else the dataset's."""
-    if cfg.normalize:
-        return cfg.normalize
-    if cfg.weights:
-        if is_checkpoint(cfg.weights):
-            return read_meta(cfg.weights)["normalization"]["name"]
-        known = known_normalization(cfg.weights)
-        if known is None:
-            raise Ann2SnnError(f"the input normalisation the weights {cfg.weights} expect is "
-                               "unknown; pass --normalize imagenet|cifar10|...|none")
-        return known
-    return dataset_spec(cfg.dataset).normalization
+def check_config(cfg: TrainConfig) -> None:
+    """Every value of ``cfg`` checked before any work (one line naming the bad one)."""
+    reals = {"lr": (cfg.lr, True), "momentum": (cfg.momentum, False),
+             "weight_decay": (cfg.weight_decay, False), "bit_sparsity": (cfg.bit_sparsity, False)}
+    for name, (value, strict) in reals.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+                value) or (value <= 0 if strict else value < 0):
+            raise Ann2SnnError(f"{name} must be a finite number {'>' if strict else '>='} 0, "
+                               f"got {value!r}")
+    for name, low in (("epochs", 1), ("batch_size", 1), ("workers", 0), ("levels", 1)):
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise Ann2SnnError(f"{name} must be an integer >= {low}, got {value!r}")
+    if cfg.activation not in ACTIVATIONS:
+        raise Ann2SnnError(f"unknown activation {cfg.activation!r}; choose one of: "
+                           f"{', '.join(ACTIVATIONS)}")
+    if cfg.bit_sparsity and cfg.activation != "qcfs":
+        raise Ann2SnnError("--bit-sparsity applies to QCFS activations (--activation qcfs)")
+    parse_device(cfg.device)
+    check_output_dir(cfg.out, "--out")
+
+
+def read_train_state(out: str | Path) -> dict | None:
+    """The training state of ``out``, or None if there is none."""
+    path = Path(out) / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means the same thing to the user
+        raise WeightsError(f"cannot read training state {path} ({type(exc).__name__}); it is "
+                           "corrupt: delete it to start over") from None
 
 
 def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.Processes) -> float:
@@ -150,8 +172,11 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
         options["levels"] = cfg.levels
     num_classes = num_classes_of(cfg.dataset, train_plain)
     model = create_model(cfg.model, num_classes=num_classes, activation=cfg.activation, **options)
-    norm = normalization_record(_resolve_normalization(cfg))
-    net = with_normalization(model, normalization_stats(norm))
+    norm = resolve_normalization(cfg.normalize, weights=cfg.weights,
+                                 dataset_default=dataset_spec(cfg.dataset).normalization,
+                                 what=f"the weights {cfg.weights}")
+    norm.check_channels(shape[0], f"dataset {cfg.dataset}")
+    net = with_normalization(model, norm)
     if cfg.weights:
         path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
         state = read_state_dict(path)
@@ -164,7 +189,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
                 f"{min(lams.values()):.3g} .. {max(lams.values()):.3g} over {len(lams)} layers")
     meta = {"model": cfg.model, "num_classes": num_classes, "model_options": options,
             "activation": cfg.activation, "levels": cfg.levels if cfg.activation == "qcfs" else None,
-            "normalization": norm, "dataset": cfg.dataset, "data": cfg.data,
+            "normalization": norm.record(), "dataset": cfg.dataset, "data": cfg.data,
             "dataset_options": cfg.dataset_options, "input_shape": list(shape)}
     return model, net.to(procs.device), meta
 
@@ -175,15 +200,46 @@ def train(cfg: TrainConfig, *, should_stop: Callable[[int, int], bool] | None = 
 
     ``should_stop(epoch, step)`` is asked after every step (tests use it to interrupt).
     """
+    check_config(cfg)
     procs = D.setup(cfg.device)
     try:
-        return _train(cfg, procs, should_stop, log)
-    finally:
-        D.teardown(procs)
+        meta = _train(cfg, procs, should_stop, log)
+    except BaseException:
+        D.teardown(procs, clean=False)
+        raise
+    D.teardown(procs)
+    return meta
 
 
-def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
-    say = (log or (lambda m: print(m, file=sys.stderr))) if procs.main else (lambda m: None)
+@dataclass
+class Run:
+    """Everything one training run holds: data, model, optimiser, position."""
+
+    cfg: TrainConfig
+    procs: D.Processes
+    train_set: Dataset
+    test_set: Dataset
+    model: nn.Module
+    net: nn.Module
+    meta: dict
+    sampler: EpochSampler
+    opt: torch.optim.Optimizer
+    sched: object
+    scaler: torch.amp.GradScaler
+    steps_per_epoch: int
+    config: dict
+    history: list = field(default_factory=list)
+    start_epoch: int = 0
+    start_step: int = 0
+    partial: tuple = (0.0, 0, 0)
+
+    @property
+    def per_batch(self) -> int:
+        return self.cfg.batch_size // self.procs.world
+
+
+def _prepare(cfg: TrainConfig, procs: D.Processes, say) -> tuple[Run, dict | None]:
+    """Data, model (fine-tuned weights, λ from data), sampler, optimiser, schedule."""
     if cfg.batch_size % procs.world:
         raise Ann2SnnError(f"--batch-size {cfg.batch_size} must be divisible by the "
                            f"{procs.world} processes")
@@ -194,109 +250,134 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
     test_set = load_dataset(cfg.dataset, cfg.data, "test", **cfg.dataset_options)
     state = read_train_state(cfg.out)
     model, net, meta = _build_model(cfg, train_plain, procs, say, fresh=state is None)
-
-    per_batch = cfg.batch_size // procs.world
     sampler = EpochSampler(len(train_set), procs, cfg.seed)
     if sampler.per_process() == 0:
         raise Ann2SnnError(f"the training split has {len(train_set)} samples, fewer than the "
                            f"{procs.world} processes")
-    steps_per_epoch = math.ceil(sampler.per_process() / per_batch)
+    steps = math.ceil(sampler.per_process() / (cfg.batch_size // procs.world))
     opt = make_optimizer(net, cfg.lr, cfg.momentum, cfg.weight_decay)
-    sched = make_scheduler(opt, cfg.epochs * steps_per_epoch)
     amp = cfg.amp and procs.device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp and not torch.cuda.is_bf16_supported())
-
     config = {k: v for k, v in asdict(cfg).items() if k in RUN_FIELDS}
-    start_epoch, start_step, history, partial = 0, 0, [], (0.0, 0, 0)
-    if state is not None:
-        if not cfg.resume:
-            raise Ann2SnnError(f"{cfg.out} already holds a training run; pass --resume to continue "
-                               "it, or choose another --out")
-        old = read_meta(cfg.out)
-        differ = [k for k in RUN_FIELDS if old["config"].get(k) != config[k]]
-        if differ:
-            raise Ann2SnnError(f"cannot resume {cfg.out}: it was trained with other "
-                               f"{', '.join(differ)}; use the same options or another --out")
-        load_state_checked(model, read_state_dict(f"{cfg.out}/{MODEL_FILE}"), f"{cfg.out}/{MODEL_FILE}")
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        if state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-        torch.set_rng_state(state["rng"])
-        start_epoch, start_step, history = state["epoch"], state["step"], old["history"]
-        partial = tuple(state["partial"])
-        if start_epoch >= cfg.epochs:
-            say(f"{cfg.out} is complete ({cfg.epochs} epochs); nothing to do")
-            return old
-        say(f"resuming {cfg.out} at epoch {start_epoch + 1}, step {start_step}")
-    elif cfg.resume:
-        raise Ann2SnnError(f"nothing to resume in {cfg.out} (no training state); drop --resume")
+    run = Run(cfg, procs, train_set, test_set, model, net, meta, sampler, opt,
+              make_scheduler(opt, cfg.epochs * steps), scaler, steps, config)
+    return run, state
 
-    ddp = nn.parallel.DistributedDataParallel(net) if procs.active else net
-    regularizer = BitSparsityRegularizer(model, cfg.bit_sparsity) if cfg.bit_sparsity else None
-    extra = (lambda *_: regularizer()) if regularizer else None
 
-    def checkpoint(epoch: int, step: int, partial_sums) -> None:
-        if procs.main:
-            meta.update(config=config, history=history, command=cfg.command,
-                        epochs_done=epoch if step == 0 else epoch + step / steps_per_epoch,
+def _restore(run: Run, state: dict | None, say) -> dict | None:
+    """Continue from ``state`` (``--resume``); the metadata if the run is already complete."""
+    cfg = run.cfg
+    if state is None:
+        if cfg.resume:
+            raise Ann2SnnError(f"nothing to resume in {cfg.out} (no training state); drop --resume")
+        return None
+    if not cfg.resume:
+        raise Ann2SnnError(f"{cfg.out} already holds a training run; pass --resume to continue "
+                           "it, or choose another --out")
+    old = read_meta(cfg.out)
+    differ = [k for k in RUN_FIELDS if old.get("config", {}).get(k) != run.config[k]]
+    if differ:
+        raise Ann2SnnError(f"cannot resume {cfg.out}: it was trained with other "
+                           f"{', '.join(differ)}; use the same options or another --out")
+    load_state_checked(run.model, read_state_dict(f"{cfg.out}/{MODEL_FILE}"), f"{cfg.out}/{MODEL_FILE}")
+    run.opt.load_state_dict(state["optimizer"])
+    run.sched.load_state_dict(state["scheduler"])
+    if state.get("scaler"):
+        run.scaler.load_state_dict(state["scaler"])
+    torch.set_rng_state(state["rng"])
+    run.start_epoch, run.start_step, run.history = state["epoch"], state["step"], old["history"]
+    run.partial = tuple(state["partial"])
+    if run.start_epoch >= cfg.epochs:
+        say(f"{cfg.out} is complete ({cfg.epochs} epochs); nothing to do")
+        return old
+    say(f"resuming {cfg.out} at epoch {run.start_epoch + 1}, step {run.start_step}")
+    return None
+
+
+def _checkpoint(run: Run, epoch: int, step: int, partial_sums) -> None:
+    if run.procs.main:
+        history = run.history
+        run.meta.update(config=run.config, history=history, command=run.cfg.command,
+                        epochs_done=epoch if step == 0 else epoch + step / run.steps_per_epoch,
                         accuracy=history[-1]["test_accuracy"] if history else None)
-            save_checkpoint(cfg.out, model, meta, {
-                "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "scaler": scaler.state_dict() if scaler.is_enabled() else None,
-                "rng": torch.get_rng_state(), "epoch": epoch, "step": step,
-                "partial": list(partial_sums)})
-        D.barrier(procs)
+        save_checkpoint(run.cfg.out, run.model, run.meta, {
+            "optimizer": run.opt.state_dict(), "scheduler": run.sched.state_dict(),
+            "scaler": run.scaler.state_dict() if run.scaler.is_enabled() else None,
+            "rng": torch.get_rng_state(), "epoch": epoch, "step": step,
+            "partial": list(partial_sums)})
+    D.barrier(run.procs)
 
-    with StopFlag() as flag:
-        for epoch in range(start_epoch, cfg.epochs):
-            first = start_step if epoch == start_epoch else 0
-            sampler.set_epoch(epoch, first * per_batch)
-            if hasattr(train_set, "set_epoch"):
-                train_set.set_epoch(epoch)
-            loader = DataLoader(train_set, batch_size=per_batch, sampler=sampler,
-                                num_workers=cfg.workers, pin_memory=procs.device.type == "cuda")
-            epoch_started = time.perf_counter()
-            bar = _bar(cfg.progress and procs.main, steps_per_epoch, first,
-                       f"epoch {epoch + 1}/{cfg.epochs}")
-            stopped = {}
 
-            def on_step(step, loss, acc, epoch=epoch, first=first, bar=bar, stopped=stopped):
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
-                asked = flag.set or (should_stop is not None and should_stop(epoch, first + step + 1))
-                if D.any_true(asked, procs):
-                    stopped["step"] = first + step + 1
-                    return True
-                return False
+def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
+    say = (log or (lambda m: print(m, file=sys.stderr))) if procs.main else (lambda m: None)
+    run, state = _prepare(cfg, procs, say)
+    done = _restore(run, state, say)
+    if done is not None:
+        return done
+    ddp = nn.parallel.DistributedDataParallel(run.net) if procs.active else run.net
+    regularizer = BitSparsityRegularizer(run.model, cfg.bit_sparsity) if cfg.bit_sparsity else None
+    try:
+        with StopFlag() as flag:
+            for epoch in range(run.start_epoch, cfg.epochs):
+                _epoch(run, ddp, epoch, regularizer, flag, should_stop, say)
+    finally:
+        if regularizer is not None:
+            regularizer.remove()
+    return run.meta
 
-            stats = train_one_epoch(ddp, loader, opt, sched, extra_loss=extra, device=procs.device,
-                                    amp=amp, scaler=scaler, on_step=on_step,
-                                    start=partial if epoch == start_epoch else None)
-            if bar is not None:
-                bar.close()
-            if stopped:
-                checkpoint(epoch, stopped["step"], stats["sums"])
-                say(f"stopped at epoch {epoch + 1}, step {stopped['step']}/{steps_per_epoch}; saved "
-                    f"to {cfg.out}: continue with the same command and --resume")
-                raise KeyboardInterrupt
-            loss_sum, correct, total = D.all_sum(list(stats["sums"]), procs)
-            test_acc = accuracy_sharded(net, test_set, per_batch, procs)
-            history.append({"epoch": epoch + 1, "loss": loss_sum / total,
-                            "train_accuracy": correct / total, "test_accuracy": test_acc,
-                            "lr": sched.get_last_lr()[0],
-                            "seconds": round(time.perf_counter() - epoch_started, 1)})
-            say(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / total:.4f}, train accuracy "
-                f"{correct / total:.4f}, test accuracy {test_acc:.4f}")
-            checkpoint(epoch + 1, 0, (0.0, 0, 0))
-    if regularizer is not None:
-        regularizer.remove()
-    return meta
+
+def _epoch(run: Run, ddp, epoch: int, regularizer, flag, should_stop, say) -> None:
+    """One epoch: train, then (unless stopped) evaluate and checkpoint."""
+    cfg, procs = run.cfg, run.procs
+    first = run.start_step if epoch == run.start_epoch else 0
+    run.sampler.set_epoch(epoch, first * run.per_batch)
+    if hasattr(run.train_set, "set_epoch"):
+        run.train_set.set_epoch(epoch)
+    loader = DataLoader(run.train_set, batch_size=run.per_batch, sampler=run.sampler,
+                        num_workers=cfg.workers, pin_memory=procs.device.type == "cuda")
+    started = time.perf_counter()
+    bar = _bar(cfg.progress and procs.main, run.steps_per_epoch, first,
+               f"epoch {epoch + 1}/{cfg.epochs}")
+    stopped = {}
+
+    def on_step(step, loss, acc):
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
+        asked = flag.set or (should_stop is not None and should_stop(epoch, first + step + 1))
+        if D.any_true(asked, procs):
+            stopped["step"] = first + step + 1
+            return True
+        return False
+
+    try:
+        stats = train_one_epoch(
+            ddp, loader, run.opt, run.sched, extra_loss=(lambda *_: regularizer()) if regularizer
+            else None, device=procs.device, amp=cfg.amp and procs.device.type == "cuda",
+            scaler=run.scaler, on_step=on_step, start=run.partial if epoch == run.start_epoch
+            else None, where=f"epoch {epoch + 1}")
+    finally:
+        if bar is not None:
+            bar.close()
+    if stopped:
+        _checkpoint(run, epoch, stopped["step"], stats["sums"])
+        say(f"stopped at epoch {epoch + 1}, step {stopped['step']}/{run.steps_per_epoch}; saved "
+            f"to {cfg.out}: continue with the same command and --resume")
+        raise KeyboardInterrupt
+    loss_sum, correct, total = D.all_sum(list(stats["sums"]), procs)
+    test_acc = accuracy_sharded(run.net, run.test_set, run.per_batch, procs)
+    run.history.append({"epoch": epoch + 1, "loss": loss_sum / total,
+                        "train_accuracy": correct / total, "test_accuracy": test_acc,
+                        "lr": run.sched.get_last_lr()[0],
+                        "seconds": round(time.perf_counter() - started, 1)})
+    say(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / total:.4f}, train accuracy "
+        f"{correct / total:.4f}, test accuracy {test_acc:.4f}")
+    _checkpoint(run, epoch + 1, 0, (0.0, 0, 0))
 
 
 def _bar(enabled: bool, total: int, initial: int, desc: str):
-    if not enabled:
+    """A progress bar on a terminal only; in a log the per-epoch lines say enough."""
+    if not enabled or not sys.stderr.isatty():
         return None
     from tqdm.auto import tqdm
 

@@ -1,4 +1,5 @@
 """Many processes (``torchrun``): process group from the environment, shards, sums.
+Used by training and evaluation alike.
 
 ``torchrun`` sets ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``; the backend is nccl on GPUs
 and gloo on CPUs. Evaluation shards the test set without padding (``i ≡ rank mod world``) and
@@ -44,8 +45,14 @@ def setup(device: str | torch.device) -> Processes:
     return Processes(dist.get_rank(), dist.get_world_size(), device)
 
 
-def teardown(procs: Processes) -> None:
+def teardown(procs: Processes, clean: bool = True) -> None:
+    """Leave the process group. After a clean run, a barrier first: a process that destroys
+    its group while a peer is still inside a collective aborts at exit (gloo: "terminate
+    called without an active exception", one run in three here without it). After an error
+    (``clean=False``) no barrier: the peers may never reach it."""
     if procs.active and dist.is_initialized():
+        if clean:
+            dist.barrier()
         dist.destroy_process_group()
 
 

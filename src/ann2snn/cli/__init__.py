@@ -1,0 +1,153 @@
+"""The ``ann2snn`` command line: ``demo``, ``train``, ``evaluate``, ``convert``, ``methods``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ann2snn.ann.activations import ACTIVATIONS
+from ann2snn.cli import commands as C
+from ann2snn.cli.options import (
+    add_conversion_options,
+    add_data_options,
+    add_device_option,
+    add_network_options,
+    count,
+    nonnegative_float,
+    positive_float,
+    positive_int,
+    steps_list,
+)
+from ann2snn.errors import Ann2SnnError
+
+
+def _add_demo(sub) -> None:
+    demo = sub.add_parser("demo", help="train two small CNNs on the embedded digits data, "
+                                       "convert them with every preset, print a table",
+                          description="Train a ReLU and a QCFS CNN on scikit-learn's digits "
+                                      "(fixed 25%% test split), convert them with every "
+                                      "registered preset that applies, and print accuracy at "
+                                      "T = 1, 2, 4, 8, 16, 32 beside the ANN's.")
+    demo.add_argument("--json", metavar="PATH", help="write the list of reports to PATH")
+    demo.add_argument("--epochs", type=positive_int, default=30, help="training epochs (30)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    demo.set_defaults(func=C.cmd_demo)
+
+
+def _add_evaluate(sub) -> None:
+    ev = sub.add_parser("evaluate", help="ANN and SNN accuracy of a model at several T",
+                        description="Convert a model with a method and report the ANN accuracy "
+                                    "and the SNN accuracy at every requested T. Thresholds are "
+                                    "calibrated on the training split, never the test split. "
+                                    "Runs under torchrun too (the test set is sharded, the "
+                                    "counts summed).")
+    add_network_options(ev)
+    add_conversion_options(ev)
+    ev.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
+                    help="comma-separated T values (1,2,4,8,16,32)")
+    ev.add_argument("--limit", type=positive_int,
+                    help="evaluate on N evenly spaced test images only (every class of a "
+                         "class-sorted folder is represented)")
+    ev.add_argument("--json", metavar="PATH", help="write the report to PATH")
+    ev.set_defaults(func=C.cmd_evaluate)
+
+
+def _add_convert(sub) -> None:
+    cv = sub.add_parser("convert", help="convert a model and save the spiking network",
+                        description="Convert a model (calibrating on its training split) and "
+                                    "save the spiking network as safetensors with its recipe; "
+                                    "load it with ann2snn.load_snn(path, ann).")
+    add_network_options(cv)
+    add_conversion_options(cv)
+    cv.add_argument("--timesteps", type=positive_int,
+                    help="T, for methods whose conversion depends on it (mse, rts, calibration)")
+    cv.add_argument("--out", required=True, help="output file (.safetensors)")
+    cv.set_defaults(func=C.cmd_convert)
+
+
+def _add_train(sub) -> None:
+    tr = sub.add_parser("train", help="train (or fine-tune) an ANN for conversion",
+                        description="Train a model with a conversion-friendly activation: SGD "
+                                    "with momentum, cosine schedule, weight decay (on λ too), "
+                                    "the dataset's standard augmentation, mixed precision on "
+                                    "GPU, an evaluation every epoch. Writes DIR/model.safetensors"
+                                    ", DIR/model.json (metadata) and DIR/train_state.pt after "
+                                    "every epoch and on Ctrl-C; --resume continues a run and "
+                                    "ends with the same weights. Under torchrun it trains with "
+                                    "DistributedDataParallel.")
+    tr.add_argument("--model", required=True, help="model name (resnet20, vgg16, ...) or "
+                    "package.module:function")
+    add_data_options(tr, default="digits")
+    tr.add_argument("--activation", default="qcfs", choices=list(ACTIVATIONS),
+                    help="activation (qcfs)")
+    tr.add_argument("--levels", type=positive_int, default=4, help="QCFS levels L (4)")
+    tr.add_argument("--bit-sparsity", type=nonnegative_float, default=0.0, metavar="BETA",
+                    help="bit-sparsity regulariser weight β (0: off)")
+    tr.add_argument("--weights", help="weights or checkpoint to fine-tune from (λ missing from "
+                    "a ReLU checkpoint starts from the data)")
+    tr.add_argument("--normalize", help="input normalisation (default: what --weights expect, "
+                    "else the dataset's standard one)")
+    tr.add_argument("--epochs", type=positive_int, default=10, help="epochs (10)")
+    tr.add_argument("--lr", type=positive_float, default=0.1, help="initial learning rate (0.1)")
+    tr.add_argument("--momentum", type=nonnegative_float, default=0.9, help="SGD momentum (0.9)")
+    tr.add_argument("--weight-decay", type=nonnegative_float, default=5e-4,
+                    help="weight decay (5e-4)")
+    tr.add_argument("--batch-size", type=positive_int, default=128,
+                    help="batch size over all processes (128)")
+    tr.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
+    tr.add_argument("--resume", action="store_true", help="continue the run in DIR")
+    tr.add_argument("--workers", type=count, default=0, help="data loading processes (0)")
+    tr.add_argument("--no-amp", action="store_true", help="no mixed precision on GPU")
+    tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_device_option(tr)
+    tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    tr.set_defaults(func=C.cmd_train)
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument errors as one line (``PROG: error: ...; see PROG --help``), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="ann2snn",
+        description="Convert trained PyTorch networks into spiking networks that are accurate "
+                    "at few time steps, and measure them.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(sub)
+    _add_evaluate(sub)
+    _add_convert(sub)
+    _add_train(sub)
+    methods = sub.add_parser("methods", help="list the registered conversion methods",
+                             description="List the registered conversion methods (presets).")
+    methods.set_defaults(func=C.cmd_methods)
+    return parser
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line. An error raised in a DataLoader worker comes back
+    with the worker's traceback inside its message: keep only the error it ends with."""
+    text = str(exc).strip()
+    if "Original Traceback" in text:
+        last = text.splitlines()[-1]
+        text = last.split(": ", 1)[1] if ": " in last and "Error" in last.split(": ", 1)[0] else last
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Ann2SnnError as exc:
+        print(f"ann2snn: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ann2snn: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["main", "build_parser"]

@@ -1,0 +1,139 @@
+"""What each command does, once its arguments are parsed: check everything the user gave,
+then do the work, then write the outputs (atomically)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from torch.utils.data import DataLoader, Subset
+
+from ann2snn.cli.options import method_options
+from ann2snn.devices import default_device, parse_device
+from ann2snn.errors import Ann2SnnError
+from ann2snn.outputs import check_output_dir, check_output_file, write_json
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ann2snn.demo import run_demo
+
+    if args.json:
+        check_output_file(args.json, "--json")
+    reports = run_demo(epochs=args.epochs, seed=args.seed)
+    if args.json:
+        write_json(reports, args.json)
+        print(f"wrote {len(reports)} reports to {args.json}")
+    return 0
+
+
+def _network(args: argparse.Namespace):
+    from ann2snn.models.loading import load_network
+
+    net = load_network(checkpoint=args.checkpoint, model=args.model, weights=args.weights,
+                       dataset=args.dataset, data=args.data, normalize=args.normalize,
+                       activation=args.activation, levels=args.levels,
+                       dataset_options=args.dataset_option)
+    if net.dataset is None:
+        raise Ann2SnnError(f"the checkpoint {net.checkpoint} records no dataset; pass --dataset")
+    return net
+
+
+def _check_method(args: argparse.Namespace) -> dict:
+    from ann2snn.methods import get_method
+
+    options = method_options(args)
+    get_method(args.method, **options)  # every option checked before any work
+    return options
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ann2snn import distributed as D
+    from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
+    from ann2snn.evaluate import evaluate
+
+    options = _check_method(args)
+    device = parse_device(args.device or default_device())
+    if args.json:
+        check_output_file(args.json, "--json")
+    net = _network(args)
+    test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
+                         args.limit)
+    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
+    procs = D.setup(device)
+    shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
+    if procs.main:
+        print(f"{net.name} on {net.dataset} ({len(test)} test images"
+              f"{f', {procs.world} processes' if procs.active else ''}), method {args.method}, "
+              f"input normalisation: {net.normalization.name}", file=sys.stderr)
+    try:
+        report = evaluate(
+            net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
+            args.timesteps, args.method, SeededBatches(train, args.batch_size, args.seed),
+            calib_batches=args.calib_batches, device=procs.device, progress=procs.main,
+            dataset=net.dataset, model_name=net.name, processes=procs, maxpool=args.maxpool,
+            **options)
+    except BaseException:
+        D.teardown(procs, clean=False)
+        raise
+    D.teardown(procs)
+    if procs.main:
+        report["normalization"] = net.normalization.name
+        print(f"ANN accuracy: {report['ann']['accuracy']:.4f}")
+        for row in report["snn"]:
+            print(f"SNN T={row['T']:<4d} accuracy: {row['accuracy']:.4f}")
+        if args.json:
+            write_json(report, args.json)
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from ann2snn.conversion.converter import convert
+    from ann2snn.conversion.serialize import save_snn
+    from ann2snn.data import SeededBatches, load_dataset
+
+    options = _check_method(args)
+    device = parse_device(args.device or default_device())
+    check_output_file(args.out, "--out")
+    net = _network(args)
+    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
+    snn = convert(net.model.to(device), args.method, SeededBatches(train, args.batch_size, args.seed),
+                  timesteps=args.timesteps, calib_batches=args.calib_batches, device=device,
+                  maxpool=args.maxpool, **options)
+    save_snn(snn, args.out)
+    print(f"wrote {args.out}: {net.name} converted by {args.method}"
+          f"{f' for T={args.timesteps}' if args.timesteps else ''}; {snn.summary()}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import os
+
+    from ann2snn.data import parse_dataset_options
+    from ann2snn.training import TrainConfig, train
+
+    device = parse_device(args.device or default_device())
+    check_output_dir(args.out, "--out")
+    cfg = TrainConfig(
+        model=args.model, dataset=args.dataset, data=args.data,
+        dataset_options=parse_dataset_options(args.dataset, args.dataset_option or []),
+        activation=args.activation, levels=args.levels, bit_sparsity=args.bit_sparsity,
+        weights=args.weights, epochs=args.epochs, lr=args.lr, momentum=args.momentum,
+        weight_decay=args.weight_decay, batch_size=args.batch_size, out=args.out,
+        seed=args.seed, device=str(device), amp=not args.no_amp, workers=args.workers,
+        normalize=args.normalize, resume=args.resume, progress=not args.no_progress,
+        command="ann2snn " + " ".join(sys.argv[1:]))
+    meta = train(cfg)
+    if meta.get("history") and os.environ.get("RANK", "0") == "0":
+        print(f"{args.out}: test accuracy {meta['history'][-1]['test_accuracy']:.4f} after "
+              f"{meta['history'][-1]['epoch']} epochs")
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    from ann2snn.methods import get_method, list_methods
+
+    for name in list_methods():
+        recipe = get_method(name)
+        print(f"{name:14s} {recipe.description}")
+    return 0
+

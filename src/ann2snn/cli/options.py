@@ -1,0 +1,165 @@
+"""Argument types and option groups of the command line. Vocabularies (methods, datasets,
+activations, threshold rules, ...) come from the registries that define them."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ann2snn.ann.activations import ACTIVATIONS
+from ann2snn.data import list_datasets
+from ann2snn.data.normalization import NORMALIZATIONS
+from ann2snn.errors import Ann2SnnError
+from ann2snn.functional.permute import PERMUTE_MODES
+from ann2snn.functional.two_phase import TPP_G
+from ann2snn.methods import list_methods
+from ann2snn.methods.recipe import THRESHOLDS
+
+
+def _number(kind, text: str, low: float | None, strict: bool, what: str):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if kind is float and not math.isfinite(value) or low is not None and (
+            value <= low if strict else value < low):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    return _number(int, text, 0, True, "a positive integer")
+
+
+def count(text: str) -> int:
+    return _number(int, text, 0, False, "an integer >= 0")
+
+
+def positive_float(text: str) -> float:
+    return _number(float, text, 0.0, True, "a finite number > 0")
+
+
+def nonnegative_float(text: str) -> float:
+    return _number(float, text, 0.0, False, "a finite number >= 0")
+
+
+def percentile(text: str) -> float:
+    value = _number(float, text, 0.0, True, "a percentile in (0, 100]")
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"expected a percentile in (0, 100], got {text!r}")
+    return value
+
+
+def steps_list(text: str) -> list[int]:
+    try:
+        steps = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not steps or any(t <= 0 for t in steps):
+        raise argparse.ArgumentTypeError(f"time steps must be positive integers, got {text!r}")
+    return steps
+
+
+def literal(text: str):
+    """``KEY=VALUE`` values: an int, a float, true/false, none, else the text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+#: flags that spell a method option (``--threshold X`` is ``--method-option threshold=X``)
+METHOD_FLAGS = {"threshold": "threshold", "percentile": "percentile", "per_channel": "per_channel",
+                "base": "base", "permute": "permute", "tpp_g": "tpp_g", "method_seed": "seed",
+                "ftbc_eta": "eta", "ftbc_iterations": "iterations", "ftbc_batches": "batches",
+                "ftbc_holdout": "holdout"}
+
+
+def method_options(args: argparse.Namespace) -> dict:
+    """The recipe overrides given on the command line, flags and ``--method-option`` alike
+    (checked by the recipe itself; a key given twice is refused)."""
+    options = {key: getattr(args, flag) for flag, key in METHOD_FLAGS.items()
+               if getattr(args, flag) not in (None, False)}
+    for pair in args.method_option or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise Ann2SnnError(f"--method-option expects KEY=VALUE, got {pair!r}")
+        if key.strip() in options:
+            raise Ann2SnnError(f"method option {key.strip()!r} is given twice")
+        options[key.strip()] = literal(value)
+    return options
+
+
+def add_method_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("method options (override the preset's choices; an option "
+                                  "that would change nothing is refused)")
+    g.add_argument("--method-option", action="append", metavar="KEY=VALUE",
+                   help="any recipe option, e.g. v0=0.5 or eta=0.25 (repeatable); the flags "
+                        "below are spellings of it")
+    g.add_argument("--threshold", choices=THRESHOLDS, help="threshold rule")
+    g.add_argument("--percentile", type=percentile, help="percentile p of the percentile rule")
+    g.add_argument("--per-channel", action="store_true", help="thresholds per channel")
+    g.add_argument("--base", choices=list_methods(), help="base preset of ftbc/tpp (default: qcfs "
+                   "for QCFS, opi for ClipReLU, snnc-light for ReLU networks)")
+    g.add_argument("--permute", choices=PERMUTE_MODES,
+                   help="temporal misalignment: permute each IF layer's spike trains in time")
+    g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (rate)")
+    g.add_argument("--method-seed", type=count, help="seed of permutations and TPP draws (0)")
+    g.add_argument("--ftbc-eta", type=positive_float, help="FTBC step size η (0.5)")
+    g.add_argument("--ftbc-iterations", type=count, help="FTBC iterations K (10)")
+    g.add_argument("--ftbc-batches", type=positive_int, help="FTBC calibration batches B (5, "
+                   "or --calib-batches)")
+    g.add_argument("--ftbc-holdout", type=count,
+                   help="held-out training batches that choose FTBC's iteration (4)")
+
+
+def add_conversion_options(parser: argparse.ArgumentParser) -> None:
+    """--method, --calib-batches and the method options."""
+    parser.add_argument("--method", default="robust", choices=list_methods(),
+                        help="conversion method (robust; see `ann2snn methods`)")
+    parser.add_argument("--calib-batches", type=positive_int,
+                        help="training batches for calibration (default: 10 for data "
+                             "thresholds, 5 for SNNC and FTBC)")
+    parser.add_argument("--maxpool", choices=["error", "avg"], default="error",
+                        help="max pooling: refuse it (error), or replace it by average pooling "
+                             "in ANN and SNN alike (avg)")
+    add_method_options(parser)
+
+
+def add_data_options(parser, default: str | None = None) -> None:
+    """--dataset, --data, --dataset-option."""
+    parser.add_argument("--dataset", default=default, choices=list_datasets(),
+                        help="dataset" + (f" ({default})" if default else ""))
+    parser.add_argument("--data", help="dataset folder or archive (not needed for digits)")
+    parser.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
+                        help="dataset option, e.g. frames=10 or size=64 (repeatable)")
+
+
+def add_device_option(parser) -> None:
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("network and data")
+    g.add_argument("--checkpoint", metavar="DIR", help="a checkpoint folder of `ann2snn train`: "
+                   "model, activation, normalisation and dataset come from it")
+    g.add_argument("--model", help="model name (see ann2snn.models) or package.module:function")
+    g.add_argument("--weights", help="weights file (.th/.pt loaded weights-only, .safetensors) "
+                   "or a checkpoint folder")
+    add_data_options(g)
+    g.add_argument("--normalize", help=f"input normalisation the weights expect: "
+                   f"{', '.join(NORMALIZATIONS)} or MEAN,../STD,..; required unless the weights "
+                   "are a checkpoint or known (the shared ResNet-20 expects imagenet)")
+    g.add_argument("--activation", choices=list(ACTIVATIONS),
+                   help="activation the model was trained with (relu)")
+    g.add_argument("--levels", type=positive_int, help="QCFS levels L (4)")
+    g.add_argument("--batch-size", type=positive_int, default=128, help="batch size (128)")
+    add_device_option(g)
+    g.add_argument("--seed", type=int, default=0, help="seed of the calibration batches (0)")

@@ -1,0 +1,39 @@
+"""Step 6, one place for ``convert`` and ``load_snn`` alike: put a spiking layer at every
+activation site of the prepared ANN and wrap the graph in a :class:`SpikingNetwork`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from torch import Tensor, fx
+
+from ann2snn.conversion.activations import ActivationSite
+from ann2snn.conversion.neurons import build_neuron
+from ann2snn.conversion.replace import build_spiking_graph
+from ann2snn.methods.recipe import Recipe
+from ann2snn.snn.network import SpikingNetwork
+
+
+@dataclass
+class ConversionRecord:
+    """What a conversion did (``snn.info``): the resolved recipe, ``T`` if the conversion
+    depends on it, where each spiking layer comes from, what the pipeline changed, what each
+    calibration pass cost, and the input shape it was converted for (when data was seen)."""
+
+    recipe: Recipe
+    timesteps: int | None
+    origins: dict[str, str]
+    maxpool_replaced: list[str] = field(default_factory=list)
+    bn_folded: int = 0
+    calibration: dict[str, dict] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None
+
+
+def assemble(gm: fx.GraphModule, sites: list[ActivationSite], thresholds: dict[str, Tensor],
+             record: ConversionRecord) -> SpikingNetwork:
+    """The spiking network of ``gm`` with each site's neuron built by ``record.recipe``."""
+    recipe, steps = record.recipe, record.timesteps
+    neurons = {s.name: build_neuron(recipe, s, thresholds[s.name], steps) for s in sites}
+    snn = SpikingNetwork(build_spiking_graph(gm, neurons), recipe.name, record)
+    snn.seed(recipe.seed)
+    return snn

@@ -1,0 +1,28 @@
+"""The device a command runs on, checked where it enters."""
+
+from __future__ import annotations
+
+import torch
+
+from ann2snn.errors import Ann2SnnError
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def parse_device(device: str | torch.device) -> torch.device:
+    """``cpu``, ``cuda`` or ``cuda:N``, refused with the reason if unusable here."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise Ann2SnnError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise Ann2SnnError(f"device {device!r} is not supported; use cpu, cuda or cuda:N")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise Ann2SnnError(f"device {device!r}: CUDA is not available here (a CPU build of "
+                               "torch, or no GPU); use --device cpu")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise Ann2SnnError(f"device {device!r}: only {torch.cuda.device_count()} GPU(s)")
+    return dev

@@ -1,0 +1,125 @@
+"""Training checkpoints: a folder with three files.
+
+- ``model.safetensors``: the bare model's tensors (no normalisation layer), loadable into
+  ``create_model(meta["model"], ...)``;
+- ``model.json``: what a later command needs (architecture, activation, L, normalisation,
+  dataset, accuracy per epoch, the command that trained it);
+- ``train_state.pt``: optimiser, schedule, position (epoch, step) and random state: tensors and
+  numbers only, read back with ``weights_only=True``.
+
+Files are written to a temporary name and renamed, so an interruption never leaves half a file.
+A checkpoint never names code to run: its ``model`` must be a registered model, or a
+``package.module:function`` factory that the user names again (``--model``, ``model=``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from torch import nn
+
+from ann2snn.ann.activations import ACTIVATIONS
+from ann2snn.data.normalization import Normalization
+from ann2snn.errors import WeightsError
+from ann2snn.models.registry import create_model, is_factory_path, list_models
+from ann2snn.models.weights import load_state_checked, read_state_dict
+from ann2snn.outputs import atomic_write
+
+FORMAT = "ann2snn.checkpoint/1"
+MODEL_FILE, META_FILE, STATE_FILE = "model.safetensors", "model.json", "train_state.pt"
+_SCALAR = (str, int, float, bool, type(None))
+#: the metadata fields a later command reads, with their types
+_FIELDS = {"model": str, "num_classes": int, "activation": str, "model_options": dict,
+           "normalization": dict, "dataset_options": dict}
+
+
+def save_checkpoint(out: str | Path, model: nn.Module, meta: dict, state: dict | None = None) -> Path:
+    """Write ``model`` (bare, unwrapped), ``meta`` and the training ``state`` into ``out``."""
+    import torch
+    from safetensors.torch import save_file
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    atomic_write(out / MODEL_FILE, lambda p: save_file(tensors, str(p), metadata={"format": FORMAT}))
+    atomic_write(out / META_FILE,
+                 lambda p: p.write_text(json.dumps({"format": FORMAT, **meta}, indent=2)))
+    if state is not None:
+        atomic_write(out / STATE_FILE, lambda p: torch.save(state, p))
+    return out
+
+
+def checkpoint_files(path: str | Path) -> tuple[Path, Path]:
+    """``(model.safetensors, model.json)`` of a checkpoint folder or of its weights file."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    weights = path if path.is_file() else folder / MODEL_FILE
+    return weights, folder / META_FILE
+
+
+def is_checkpoint(path: str | Path) -> bool:
+    weights, meta = checkpoint_files(path)
+    return meta.is_file() and weights.is_file()
+
+
+def check_meta(meta, where: str) -> dict:
+    """Refuse metadata that lacks a field a later command reads, or holds the wrong type."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise WeightsError(f"{where} is not {FORMAT} metadata")
+    for key, kind in _FIELDS.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise WeightsError(f"{where} is damaged: field {key!r} is missing or not a "
+                               f"{kind.__name__}; re-run training or restore the file")
+    for key in ("model_options", "dataset_options"):
+        if not all(isinstance(k, str) and isinstance(v, _SCALAR) for k, v in meta[key].items()):
+            raise WeightsError(f"{where} is damaged: {key} must map names to plain values")
+    if meta["num_classes"] <= 0 or meta["activation"] not in ACTIVATIONS:
+        raise WeightsError(f"{where} is damaged: num_classes {meta['num_classes']}, activation "
+                           f"{meta['activation']!r}")
+    Normalization.from_record(meta["normalization"], where)
+    return meta
+
+
+def read_meta(path: str | Path) -> dict:
+    """The checked metadata of a checkpoint folder (or of the weights file inside one)."""
+    weights, meta_file = checkpoint_files(path)
+    if not meta_file.is_file() or not weights.is_file():
+        raise WeightsError(f"{path} is not an ann2snn checkpoint (expected {MODEL_FILE} and "
+                           f"{META_FILE} from `ann2snn train --out DIR`)")
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WeightsError(f"{meta_file} is corrupt ({exc}); re-run training or restore it") from None
+    return check_meta(meta, str(meta_file))
+
+
+def model_from_meta(meta: dict, trusted: str | None = None) -> nn.Module:
+    """A fresh bare model as the checkpoint describes it. A ``package.module:function`` name
+    read from the file is imported only when the user typed the same name (``trusted``)."""
+    name = meta["model"]
+    if is_factory_path(name) and name != trusted:
+        raise WeightsError(
+            f"the checkpoint was trained from the factory {name!r}; ann2snn never imports a "
+            f"name read from a file: pass --model {name} (or model=...) if you trust it")
+    if not is_factory_path(name) and name not in list_models():
+        raise WeightsError(f"the checkpoint names an unknown model {name!r}; known: "
+                           f"{', '.join(list_models())}")
+    try:
+        return create_model(name, num_classes=meta["num_classes"], activation=meta["activation"],
+                            **meta["model_options"])
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"the checkpoint's model options do not fit {name}: {exc}") from None
+
+
+def load_checkpoint(path: str | Path, model: str | None = None) -> tuple[nn.Module, dict]:
+    """``(bare model with the checkpoint's weights, metadata)``. ``model``: the name the user
+    gave, which must match the checkpoint's (and trusts a factory it names)."""
+    meta = read_meta(path)
+    if model is not None and model != meta["model"]:
+        raise WeightsError(f"checkpoint {path} holds a {meta['model']}, not a {model}; drop "
+                           "--model or pass the matching checkpoint")
+    weights, _ = checkpoint_files(path)
+    net = load_state_checked(model_from_meta(meta, trusted=model), read_state_dict(weights),
+                             str(weights))
+    return net, meta

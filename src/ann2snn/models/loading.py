@@ -1,0 +1,90 @@
+"""Load the network a command works on: from a checkpoint folder of ``ann2snn train`` (which
+decides everything), or from a model name, weights and a normalisation the user gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torch import nn
+
+from ann2snn.data import (
+    dataset_spec,
+    input_shape_of,
+    load_dataset,
+    num_classes_of,
+    parse_dataset_options,
+)
+from ann2snn.data.normalization import Normalization
+from ann2snn.errors import Ann2SnnError
+from ann2snn.models.checkpoint import is_checkpoint, load_checkpoint
+from ann2snn.models.normalize import resolve_normalization, with_normalization
+from ann2snn.models.registry import create_model
+from ann2snn.models.weights import load_weights, read_state_dict
+
+
+@dataclass(frozen=True)
+class LoadedNetwork:
+    """The ANN (its normalisation as first layer) and what is known of it."""
+
+    model: nn.Module
+    name: str
+    normalization: Normalization
+    dataset: str | None
+    data: str | None = None
+    dataset_options: dict = field(default_factory=dict)
+    checkpoint: str | None = None
+
+
+def load_network(*, checkpoint: str | None = None, model: str | None = None,
+                 weights: str | None = None, dataset: str | None = None, data: str | None = None,
+                 dataset_options: dict | list[str] | None = None, normalize: str | None = None,
+                 activation: str | None = None, levels: int | None = None) -> LoadedNetwork:
+    """A checkpoint (``checkpoint=``, or ``weights=`` naming one) gives the model, its
+    activation, normalisation and dataset; ``dataset``/``data``/``dataset_options`` given here
+    override its dataset. Otherwise ``model`` and ``dataset`` are needed, and the
+    normalisation comes from ``normalize`` or from known weights. Options that a checkpoint
+    decides are refused rather than ignored."""
+    if checkpoint is not None and weights is not None:
+        raise Ann2SnnError("pass --checkpoint or --weights, not both")
+    source = checkpoint or (weights if weights and is_checkpoint(weights) else None)
+    if source is not None:
+        given = [f"--{k}" for k, v in (("normalize", normalize), ("activation", activation),
+                                       ("levels", levels)) if v is not None]
+        if given:
+            raise Ann2SnnError(f"{' and '.join(given)} would be ignored: the checkpoint {source} "
+                               "records its activation, levels and normalisation; drop them")
+        net, meta = load_checkpoint(source, model=model)
+        norm = Normalization.from_record(meta["normalization"], str(source))
+        name = dataset or meta.get("dataset")
+        options = {**(meta["dataset_options"] if name == meta.get("dataset") else {}),
+                   **(parse_dataset_options(name, dataset_options) if dataset_options else {})}
+        return LoadedNetwork(with_normalization(net, norm), meta["model"], norm, name,
+                             data or meta.get("data"), options, str(source))
+    if model is None or dataset is None:
+        raise Ann2SnnError("pass --checkpoint DIR (from `ann2snn train`), or --model and --dataset")
+    return _from_parts(model, weights, dataset, data,
+                       parse_dataset_options(dataset, dataset_options or {}), normalize,
+                       activation or "relu", levels)
+
+
+def _from_parts(model, weights, dataset, data, dataset_options, normalize, activation,
+                levels) -> LoadedNetwork:
+    if levels is not None and activation != "qcfs":
+        raise Ann2SnnError(f"--levels applies to --activation qcfs, not {activation}; drop it")
+    if weights is not None and Path(weights).is_dir():
+        read_state_dict(weights)  # the one message for a folder that is not a checkpoint
+    spec = dataset_spec(dataset)
+    probe = None
+    if spec.num_classes is None or spec.input_shape is None:
+        probe = load_dataset(dataset, data, "test", **dataset_options)
+    shape = input_shape_of(dataset, probe)
+    norm = resolve_normalization(normalize, weights=weights, what=f"these {model} weights")
+    norm.check_channels(shape[0], f"dataset {dataset}")
+    options = {"levels": levels or 4} if activation == "qcfs" else {}
+    net = create_model(model, num_classes=num_classes_of(dataset, probe), activation=activation,
+                       in_channels=shape[0], input_size=shape[-1], **options)
+    if weights:
+        load_weights(net, weights)
+    return LoadedNetwork(with_normalization(net, norm), model, norm, dataset, data,
+                         dict(dataset_options))

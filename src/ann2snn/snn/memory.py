@@ -1,0 +1,86 @@
+"""How much memory a simulation needs, estimated before it runs, and refused when it cannot fit.
+
+Per sample, the largest tensor of the network and its output are measured once on one
+sample, with every spiking layer taken as the identity (same shapes, no state, no random
+draws). A window of ``W`` steps of ``B`` samples keeps about four tensors of the largest size
+alive (currents, membrane, spikes, outputs); the per-step outputs ``[T, B, classes]`` and their
+running means take three more of the output's size for every step.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import Tensor, fx
+
+from ann2snn.errors import Ann2SnnError
+from ann2snn.snn.neuron import SpikingNeuron
+
+LIVE_WINDOW_TENSORS = 4
+LIVE_OUTPUT_TENSORS = 3
+
+
+class _SizeProbe(fx.Interpreter):
+    """Runs a graph on one sample, spiking layers as identity; records the largest tensor."""
+
+    largest = 0
+
+    def call_module(self, target, args, kwargs):
+        if isinstance(self.fetch_attr(target), SpikingNeuron):
+            return args[0]
+        return super().call_module(target, args, kwargs)
+
+    def run_node(self, n: fx.Node):
+        out = super().run_node(n)
+        if isinstance(out, Tensor) and out.dim() > 0:
+            self.largest = max(self.largest, out.numel())
+        return out
+
+
+@torch.no_grad()
+def activation_sizes(gm: fx.GraphModule, sample: Tensor) -> tuple[int, int]:
+    """``(largest tensor, output)`` in elements per sample, from a run on ``sample[:1]``."""
+    probe = _SizeProbe(gm)
+    out = probe.run(sample[:1])
+    return probe.largest, (out.numel() if isinstance(out, Tensor) else 0)
+
+
+def simulation_bytes(largest: int, output: int, steps: int, batch: int, window: int,
+                     itemsize: int = 4) -> int:
+    """Estimated peak bytes of simulating ``steps`` steps of ``batch`` samples in windows of
+    ``window`` steps (``window = steps`` when the network cannot run in chunks)."""
+    return itemsize * batch * (LIVE_WINDOW_TENSORS * min(window, steps) * largest
+                               + LIVE_OUTPUT_TENSORS * steps * output)
+
+
+def available_bytes(device: torch.device | str) -> int | None:
+    """Free memory of ``device`` (CUDA: free GPU memory; CPU: MemAvailable), None if unknown."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits(largest: int, output: int, steps: int, batch: int, window: int,
+               device: torch.device | str) -> None:
+    """Refuse a simulation whose estimate exceeds the free memory, with the figures."""
+    need = simulation_bytes(largest, output, steps, batch, window)
+    free = available_bytes(device)
+    if free is not None and need > free:
+        raise Ann2SnnError(
+            f"simulating T = {steps} steps of {batch} samples needs about {need / 2**30:.3g} GiB "
+            f"({largest} values per sample in the largest layer, {output} outputs per step) but "
+            f"{free / 2**30:.3g} GiB are free on {torch.device(device).type}; lower T or the "
+            "batch size (--batch-size)"
+        )
