@@ -42,10 +42,19 @@ def test_snnc_light_removes_the_first_layers_mean_error(net_and_data):
     assert light.neurons()[0][1].bias.shape == (8,)
 
 
-def test_snnc_advanced_sets_per_neuron_potentials(net_and_data):
+def test_snnc_advanced_sets_per_neuron_potentials_that_cut_the_error(net_and_data, tmp_path):
     model, data = net_and_data
+    x = torch.cat([b[0] for b in data])
+    plain = ann2snn.convert(model, "snnc-advanced", calib=data, timesteps=4, calibration=())
     snn = ann2snn.convert(model, "snnc-advanced", calib=data, timesteps=4)
     assert snn.neurons()[0][1].v0.shape == (8, 8, 8)
+    before, after = _first_layer_gap(plain, model, x, 4), _first_layer_gap(snn, model, x, 4)
+    assert after.mean() < 0.5 * before.mean()
+    path = tmp_path / "adv.safetensors"  # per-neuron v0 survives a save/load round trip
+    ann2snn.save_snn(snn, path)
+    again = ann2snn.load_snn(path, model)
+    assert torch.equal(again.neurons()[0][1].v0, snn.neurons()[0][1].v0)
+    assert torch.equal(again(x, 4), snn(x, 4))
 
 
 def test_ftbc_biases_are_per_step_and_channel_and_reload_identically(net_and_data, tmp_path):
@@ -55,12 +64,35 @@ def test_ftbc_biases_are_per_step_and_channel_and_reload_identically(net_and_dat
     info = snn.info.calibration["ftbc"]
     assert info["snn_passes"] == 2 * 2 + 3 * 2 and len(info["holdout_accuracy"]) == 3
     x = torch.rand(8, 3, 8, 8)
-    if info["chosen_iteration"] > 0:
-        assert snn.neurons()[0][1].step_bias.shape == (4, 8)
+    snn = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
+                          iterations=2, batches=2, holdout=0)  # no holdout: the last iteration
+    assert snn.info.calibration["ftbc"]["chosen_iteration"] == 2
+    for _, neuron in snn.neurons():
+        assert neuron.step_bias.shape == (4, neuron.step_bias.shape[1])
+        assert neuron.step_bias.abs().sum() > 0
+    assert snn.neurons()[0][1].step_bias.shape == (4, 8)
+    with pytest.raises(MethodError, match="per-step biases for T <= 4, but runs T = 8"):
+        snn(x, 8)
     path = tmp_path / "snn.safetensors"
     ann2snn.save_snn(snn, path)
     again = ann2snn.load_snn(path, model)
     assert torch.equal(again(x, 4), snn(x, 4))
+
+
+def test_ftbc_keeps_the_best_held_out_iteration(net_and_data, monkeypatch):
+    from ann2snn.calibration import ftbc as ftbc_module
+
+    model, data = net_and_data
+    scores = iter([0.1, 0.3, 0.5, 0.4])  # iteration 0 (none), 1, 2, 3: 2 is best
+    monkeypatch.setattr(ftbc_module, "_accuracy", lambda *a: next(scores))
+    kept = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
+                           iterations=3, batches=2, holdout=1)
+    info = kept.info.calibration["ftbc"]
+    assert info["chosen_iteration"] == 2 and info["holdout_accuracy"] == [0.1, 0.3, 0.5, 0.4]
+    two = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
+                          iterations=2, batches=2, holdout=0)
+    for (_, a), (_, b) in zip(kept.neurons(), two.neurons()):
+        assert torch.equal(a.step_bias, b.step_bias)
 
 
 def test_ftbc_update_moves_step_outputs_towards_the_ann():

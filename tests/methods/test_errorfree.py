@@ -1,4 +1,4 @@
-"""Error-free conversion: the SNN computes exactly the QCFS ANN (METHODS.md section 6)."""
+"""Error-free conversion: the SNN computes exactly the QCFS ANN (docs/methods.md#bit-coded)."""
 
 import pytest
 import torch
@@ -87,3 +87,17 @@ def test_two_phase_reports_state_their_latency():
     report = ann2snn.evaluate(model, data, [2], "errorfree")
     assert report["latency"]["two_phase_layers"] == 4
     assert "N*T" in report["latency"]["note"]
+
+
+def test_errorfree_and_tpp_reload_identically(tmp_path):
+    torch.manual_seed(0)
+    model = randomize_bn(QcfsResidual(7, 2))
+    x = torch.rand(16, 3, 8, 8)
+    for method, opts in (("errorfree", {}), ("tpp", {"tpp_g": "rate", "seed": 5})):
+        snn = ann2snn.convert(model, method, timesteps=3, **opts)
+        path = tmp_path / f"{method}.safetensors"
+        ann2snn.save_snn(snn, path)
+        again = ann2snn.load_snn(path, model)
+        assert type(again.neurons()[0][1]) is type(snn.neurons()[0][1])
+        snn.seed(snn.info.recipe.seed)
+        assert torch.equal(again(x, 3), snn(x, 3))  # same seeds: the same random draws

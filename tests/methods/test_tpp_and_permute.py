@@ -71,3 +71,30 @@ def test_senseless_combinations_are_refused(qcfs_net):
         ann2snn.convert(qcfs_net, "tpp", timesteps=4, permute="layer")
     with pytest.raises(MethodError, match="needs calibration data"):
         ann2snn.convert(create_model("small_cnn").eval(), "tpp", timesteps=4)
+
+
+def test_every_tpp_floor_layer_emits_exactly_the_clipped_floor_count(qcfs_net):
+    """Each layer, not only the first: count = clamp(floor((v0 + Σ_t I[t])/θ), 0, T)."""
+    x = torch.rand(16, 1, 8, 8)
+    snn = ann2snn.convert(qcfs_net, "tpp", timesteps=5, tpp_g="floor")
+    seen = {}
+    for name, n in snn.neurons():
+        n.monitor = True
+        n.reset_monitor()
+        n.register_forward_hook(lambda m, i, o, name=name: seen.__setitem__(name, i[0]))
+    snn(x, 5)
+    assert len(seen) == 3
+    for name, n in snn.neurons():
+        inp = seen[name]  # two-phase layers pass on their time-mean: constant [B, ...]
+        total = inp * 5 if inp.shape[0] == 16 else inp.reshape(5, 16, *inp.shape[1:]).sum(0)
+        expected = torch.floor((total + n.v0) / n.threshold).clamp(0, 5)
+        assert torch.equal(n.spike_count, expected.sum(0)), name
+
+
+def test_rts_adds_theta_over_2T_to_every_layers_bias():
+    torch.manual_seed(0)
+    model = create_model("small_cnn", activation="clip", lam=2.0).eval()
+    for steps in (2, 8):
+        snn = ann2snn.convert(model, "rts", timesteps=steps)
+        for _, n in snn.neurons():
+            assert float(n.bias) == pytest.approx(2.0 / (2 * steps)) and float(n.v0) == 0.0

@@ -62,8 +62,14 @@ def test_checkpoint_metadata_and_loading(synthetic_cifar, tmp_path):
     meta = json.loads((out / META_FILE).read_text())
     assert meta["model"] == "small_cnn" and meta["activation"] == "qcfs" and meta["levels"] == 3
     assert meta["normalization"]["name"] == "cifar10" and len(meta["normalization"]["mean"]) == 3
-    assert meta["dataset"] == "cifar10" and 0 <= meta["accuracy"] <= 1
     net = load_network(checkpoint=str(out)).model
+    from ann2snn.data import load_dataset
+    from ann2snn.training import accuracy
+
+    test = load_dataset("cifar10", synthetic_cifar, "test")
+    assert meta["dataset"] == "cifar10"
+    assert meta["accuracy"] == meta["history"][-1]["test_accuracy"] == accuracy(
+        net, torch.utils.data.DataLoader(test, batch_size=16))
     assert net.normalize.mean.flatten().tolist() == pytest.approx(meta["normalization"]["mean"])
     assert net.model.features[2].levels == 3
     with pytest.raises(WeightsError, match="holds a small_cnn, not a resnet20"):

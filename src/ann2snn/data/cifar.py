@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
+from ann2snn.data.archive import read_to_end
 from ann2snn.data.safe_pickle import UnsafePickleError, safe_load
 from ann2snn.errors import DataError
 
@@ -28,10 +29,12 @@ def _read_members(root: Path, folder: str, names: list[str]) -> dict[str, bytes]
             with tarfile.open(root, "r:*") as tar:
                 found = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
                 missing = [n for n in names if n not in found]
+                raw = {n: tar.extractfile(found[n]).read() for n in names if n in found}
+                read_to_end(tar)
                 if missing:
                     raise DataError(f"{root} has no {', '.join(missing)}; expected the official "
                                     f"{folder} archive")
-                return {n: tar.extractfile(found[n]).read() for n in names}
+                return raw
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
             raise DataError(f"cannot read archive {root}: {exc}; is it a complete .tar.gz?") from None
     for candidate in (root, root / folder):

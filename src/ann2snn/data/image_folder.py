@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from ann2snn.data.archive import read_to_end
 from ann2snn.data.transforms import CenterCrop, Resize
 from ann2snn.errors import DataError
 
@@ -33,7 +34,7 @@ def decode_image(raw: bytes, name: str) -> Tensor:
         with Image.open(io.BytesIO(raw)) as img:
             array = np.asarray(img.convert("RGB"))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"image {name} is corrupt or truncated ({exc})") from None
+        raise DataError(f"image {name} is corrupt or truncated ({type(exc).__name__})") from None
     return torch.from_numpy(array.copy()).permute(2, 0, 1)
 
 
@@ -52,6 +53,7 @@ def _archive_samples(root: Path, split: str) -> tuple[dict[str, list[tuple[str, 
                 if split_dir in SPLIT_DIRS[split]:
                     data = tar.extractfile(member).read()
                     found.setdefault(split_dir, {}).setdefault(cls, []).append((member.name, data))
+            read_to_end(tar)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise DataError(f"cannot read archive {root}: {type(exc).__name__}: {exc}; "
                         "is it a complete .tar or .tar.gz?") from None

@@ -21,7 +21,7 @@ from torch import nn
 
 from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.data.normalization import Normalization
-from ann2snn.errors import WeightsError
+from ann2snn.errors import DataError, WeightsError
 from ann2snn.models.registry import create_model, is_factory_path, list_models
 from ann2snn.models.weights import load_state_checked, read_state_dict
 from ann2snn.outputs import atomic_write
@@ -77,7 +77,10 @@ def check_meta(meta, where: str) -> dict:
     if meta["num_classes"] <= 0 or meta["activation"] not in ACTIVATIONS:
         raise WeightsError(f"{where} is damaged: num_classes {meta['num_classes']}, activation "
                            f"{meta['activation']!r}")
-    Normalization.from_record(meta["normalization"], where)
+    try:
+        Normalization.from_record(meta["normalization"], where)
+    except DataError as exc:
+        raise WeightsError(str(exc)) from None
     return meta
 
 

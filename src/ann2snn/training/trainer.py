@@ -13,7 +13,6 @@ Under ``torchrun`` each process trains on its share of every epoch's batches
 from __future__ import annotations
 
 import math
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -22,13 +21,11 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Sampler, Subset
+from torch.utils.data import DataLoader, Dataset, Subset
 
 from ann2snn import distributed as D
 from ann2snn.ann import BitSparsityRegularizer
-from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
-from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.models import create_model, with_normalization
 from ann2snn.models.checkpoint import (
@@ -41,107 +38,10 @@ from ann2snn.models.checkpoint import (
 )
 from ann2snn.models.normalize import resolve_normalization
 from ann2snn.models.weights import load_state_checked, read_state_dict
-from ann2snn.outputs import check_output_dir
+from ann2snn.training.config import RUN_FIELDS, TrainConfig, check_config
+from ann2snn.training.control import EpochSampler, StopFlag
 from ann2snn.training.lambda_init import init_lambda_from_data
 from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
-
-#: config fields that decide the result: a resumed run must match them
-RUN_FIELDS = ("model", "dataset", "dataset_options", "activation", "levels", "bit_sparsity",
-              "weights", "epochs", "lr", "momentum", "weight_decay", "batch_size", "seed",
-              "normalize")
-
-
-@dataclass
-class TrainConfig:
-    model: str
-    dataset: str = "digits"
-    data: str | None = None
-    dataset_options: dict = field(default_factory=dict)
-    activation: str = "qcfs"
-    levels: int = 4
-    bit_sparsity: float = 0.0
-    weights: str | None = None
-    epochs: int = 1
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    batch_size: int = 128
-    out: str = "runs/train"
-    seed: int = 0
-    device: str = "cpu"
-    amp: bool = True
-    workers: int = 0
-    normalize: str | None = None
-    resume: bool = False
-    progress: bool = True
-    command: str = ""
-
-
-class EpochSampler(Sampler[int]):
-    """Epoch ``e``'s order: a permutation seeded with ``seed + e``, cut to a multiple of the
-    number of processes; this process takes every ``world``-th index, from ``start`` on."""
-
-    def __init__(self, n: int, procs: D.Processes, seed: int):
-        self.n, self.procs, self.seed, self.epoch, self.start = n, procs, seed, 0, 0
-
-    def set_epoch(self, epoch: int, start: int = 0) -> None:
-        self.epoch, self.start = epoch, start
-
-    def per_process(self) -> int:
-        return self.n // self.procs.world
-
-    def __iter__(self):
-        perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))
-        mine = perm[: self.per_process() * self.procs.world][self.procs.rank:: self.procs.world]
-        return iter(mine[self.start:].tolist())
-
-    def __len__(self) -> int:
-        return self.per_process() - self.start
-
-
-class StopFlag:
-    """Set by SIGINT (first Ctrl-C: stop after this step and save; second: abort)."""
-
-    def __init__(self):
-        self.set = False
-        self._previous = None
-
-    def __enter__(self):
-        if sys.platform != "win32" and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, *_):
-        if self.set:
-            raise KeyboardInterrupt
-        self.set = True
-        print("\nann2snn: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
-
-    def __exit__(self, *_):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def check_config(cfg: TrainConfig) -> None:
-    """Every value of ``cfg`` checked before any work (one line naming the bad one)."""
-    reals = {"lr": (cfg.lr, True), "momentum": (cfg.momentum, False),
-             "weight_decay": (cfg.weight_decay, False), "bit_sparsity": (cfg.bit_sparsity, False)}
-    for name, (value, strict) in reals.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-                value) or (value <= 0 if strict else value < 0):
-            raise Ann2SnnError(f"{name} must be a finite number {'>' if strict else '>='} 0, "
-                               f"got {value!r}")
-    for name, low in (("epochs", 1), ("batch_size", 1), ("workers", 0), ("levels", 1)):
-        value = getattr(cfg, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise Ann2SnnError(f"{name} must be an integer >= {low}, got {value!r}")
-    if cfg.activation not in ACTIVATIONS:
-        raise Ann2SnnError(f"unknown activation {cfg.activation!r}; choose one of: "
-                           f"{', '.join(ACTIVATIONS)}")
-    if cfg.bit_sparsity and cfg.activation != "qcfs":
-        raise Ann2SnnError("--bit-sparsity applies to QCFS activations (--activation qcfs)")
-    parse_device(cfg.device)
-    check_output_dir(cfg.out, "--out")
 
 
 def read_train_state(out: str | Path) -> dict | None:

@@ -1,0 +1,119 @@
+"""A user's option is applied or refused, never dropped (issue 8, section 3)."""
+
+import pytest
+import torch
+
+import ann2snn
+from ann2snn import MethodError
+from ann2snn.models import create_model
+
+from conftest import TinyResNet, randomize_bn
+
+
+@pytest.fixture
+def qcfs_net():
+    torch.manual_seed(0)
+    return create_model("small_cnn", activation="qcfs", levels=4, lam=1.5).eval()
+
+
+@pytest.fixture
+def relu_data():
+    torch.manual_seed(0)
+    model = randomize_bn(TinyResNet())
+    x = torch.rand(96, 3, 8, 8)
+    y = model(x).argmax(1)
+    return model, [(x[i:i + 16], y[i:i + 16]) for i in range(0, 96, 16)]
+
+
+def test_v0_is_applied_to_tpp_and_refused_by_errorfree(qcfs_net):
+    snn = ann2snn.convert(qcfs_net, "tpp", timesteps=4, v0=0.25)
+    for _, n in snn.neurons():
+        assert float(n.v0) == pytest.approx(0.25 * 1.5)
+    default = ann2snn.convert(qcfs_net, "tpp", timesteps=4, tpp_g="floor")
+    assert all(float(n.v0) == pytest.approx(0.75) for _, n in default.neurons())
+    qcfs15 = create_model("small_cnn", activation="qcfs", levels=15, lam=1.5).eval()
+    with pytest.raises(MethodError, match="would ignore v0"):
+        ann2snn.convert(qcfs15, "errorfree", timesteps=4, v0=0.5)
+
+
+def test_calib_batches_is_ftbcs_B_unless_batches_is_given(relu_data):
+    model, data = relu_data
+    snn = ann2snn.convert(model, "ftbc", calib=data, timesteps=2, calib_batches=2,
+                          iterations=1, holdout=1)
+    assert snn.info.calibration["ftbc"]["batches"] == 2
+    snn = ann2snn.convert(model, "ftbc", calib=data, timesteps=2, calib_batches=2, batches=3,
+                          iterations=1, holdout=1)
+    assert snn.info.calibration["ftbc"]["batches"] == 3
+
+
+def test_options_that_would_change_nothing_are_refused(qcfs_net, relu_data):
+    model, data = relu_data
+    x = torch.rand(4, 1, 8, 8)
+    with pytest.raises(MethodError, match="would ignore per_channel.*one number per layer"):
+        ann2snn.convert(qcfs_net, "qcfs", per_channel=True)
+    with pytest.raises(MethodError, match="would ignore calib_batches"):
+        ann2snn.convert(qcfs_net, "qcfs", calib=[x], calib_batches=3)
+    with pytest.raises(MethodError, match="would ignore percentile"):
+        ann2snn.convert(model, "rate", calib=data, percentile=99.0)
+    with pytest.raises(MethodError, match="would ignore tpp_g"):
+        ann2snn.convert(model, "robust", calib=data, tpp_g="floor")
+    with pytest.raises(MethodError, match="would ignore seed"):
+        ann2snn.convert(model, "robust", calib=data, seed=3)
+    # the same options where they do apply
+    ann2snn.convert(model, "robust", calib=data, per_channel=True, percentile=99.0)
+    ann2snn.convert(qcfs_net, "qcfs", seed=3, permute="layer")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"percentile": float("nan")}, "percentile must be a finite number"),
+    ({"percentile": 250}, "percentile must be > 0 and <= 100"),
+    ({"v0": float("inf")}, "v0 must be a finite number"),
+    ({"seed": -1}, "seed must be an integer >= 0"),
+    ({"per_channel": "yes"}, "per_channel must be True or False"),
+    ({"threshold": "median"}, "threshold must be one of"),
+])
+def test_option_values_are_checked_where_they_enter(options, message):
+    with pytest.raises(MethodError, match=message):
+        ann2snn.get_method("robust", **options)
+
+
+def test_ftbc_leaves_the_callers_random_state_alone(relu_data):
+    model, data = relu_data
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    ann2snn.convert(model, "ftbc", calib=data, timesteps=2, iterations=1, batches=2, holdout=1)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_a_shuffled_calibration_loader_gives_the_same_report_twice(relu_data):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model, data = relu_data
+    x = torch.cat([b[0] for b in data])
+    y = torch.cat([b[1] for b in data])
+    calib = DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True)
+    test = DataLoader(TensorDataset(x, y), batch_size=32)
+    first = ann2snn.evaluate(model, test, [1, 2, 4], "snnc-light", calib, calib_batches=2)
+    torch.rand(5)  # the global stream moves on between the two evaluations
+    second = ann2snn.evaluate(model, test, [1, 2, 4], "snnc-light", calib, calib_batches=2)
+    assert first["snn"] == second["snn"]
+    biases = [ann2snn.convert(model, "snnc-light", calib, timesteps=2, calib_batches=2)
+              .neurons()[0][1].bias for _ in range(2)]
+    assert torch.equal(*biases)
+
+
+def test_every_T_of_one_evaluation_calibrates_on_the_same_batches(relu_data):
+    from ann2snn.batches import ReplayBatches
+
+    _, data = relu_data
+    seen = []
+
+    def source():
+        for i, batch in enumerate(data):
+            seen.append(i)
+            yield batch
+
+    replay = ReplayBatches(source())
+    a = [b[0] for b in replay][:3]
+    b = [b[0] for _, b in zip(range(3), replay)]
+    assert all(torch.equal(u, v) for u, v in zip(a, b)) and seen == list(range(len(data)))
