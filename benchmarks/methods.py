@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader
 
 import ann2snn
-from ann2snn.data import NORMALIZATIONS, load_dataset
+from ann2snn.data import NORMALIZATIONS, SeededBatches, load_dataset
 from ann2snn.errors import MethodError
 from ann2snn.models import create_model, load_weights, with_normalization
 from ann2snn.report import format_table
@@ -62,8 +62,7 @@ def main() -> int:
     for method, options in CONFIGS:
         if wanted and method not in wanted:
             continue
-        calib = DataLoader(train, batch_size=128, shuffle=True,
-                           generator=torch.Generator().manual_seed(0))
+        calib = SeededBatches(train, 128, seed=0)  # the same batches for every preset and T
         started = time.perf_counter()
         try:
             report = ann2snn.evaluate(model, test_loader, steps, method, calib,

@@ -1,7 +1,7 @@
 """Simulation speed and memory, as ratios against references measured in the same run.
 
 - ``snn_vs_ann``: seconds of an IF network run for T steps / (T x one ANN pass): 1.0 is the
-  floor METHODS.md section 10 sets (T passes of the network), the first conv aside.
+  floor docs/methods.md#simulation sets (T passes of the network), the first conv aside.
 - ``chunked_vs_whole``: the default time-chunked run / one chunk of all T steps.
 - ``two_phase_fast_vs_reference``: a TPP network with count-coded hand-over / full trains.
 - ``peak_bytes``: the largest tensor a spiking layer receives, chunked and whole.

@@ -1,4 +1,4 @@
-"""Bit-sparsity regulariser for error-free conversion (METHODS.md section 6).
+"""Bit-sparsity regulariser for error-free conversion (docs/methods.md#bit-sparsity).
 
 ``loss = CE + β · Σ_layers Σ_neurons popcount(q)``, ``q = round(a·L/λ)`` the integer level of
 each QCFS activation. ``popcount`` has no gradient; its surrogate is 1 per unit of ``q``

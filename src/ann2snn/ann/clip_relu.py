@@ -1,4 +1,4 @@
-"""Clip ReLU, ``a = clamp(z, 0, λ)`` with a trainable λ (METHODS.md section 1)."""
+"""Clip ReLU, ``a = clamp(z, 0, λ)`` with a trainable λ (docs/methods.md#activations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QCFS activation (Bu et al., ICLR 2022; METHODS.md section 1)."""
+"""QCFS activation (Bu et al., ICLR 2022; docs/methods.md#activations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Thresholds for networks trained with plain ReLU (METHODS.md section 2).
+"""Thresholds for networks trained with plain ReLU (docs/methods.md#thresholds).
 
 Each rule is an observer that sees activation batches ``a`` (``[B, C, ...]``) and returns a
 threshold per layer ``[]`` or per channel ``[C]``:

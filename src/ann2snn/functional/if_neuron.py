@@ -1,4 +1,4 @@
-"""Integrate-and-fire neuron with reset by subtraction (METHODS.md section 0).
+"""Integrate-and-fire neuron with reset by subtraction (docs/methods.md#if-neuron).
 
     m[t] = v[t-1] + I[t] + beta[t]
     s[t] = 1[m[t] >= theta]

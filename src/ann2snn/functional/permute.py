@@ -1,4 +1,4 @@
-"""Temporal misalignment (METHODS.md section 5): permute spike trains along time."""
+"""Temporal misalignment (docs/methods.md#permutation): permute spike trains along time."""
 
 from __future__ import annotations
 

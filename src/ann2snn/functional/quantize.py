@@ -1,4 +1,7 @@
-"""Quantisers used by ANN activations and threshold search (METHODS.md sections 1 and 2)."""
+"""Quantisers used by ANN activations and threshold search.
+
+See docs/methods.md#activations and docs/methods.md#thresholds.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Fire phases of two-phase neurons (accumulate first, then fire).
 
-TPP (METHODS.md section 5, reconstructed): for ``t = 1..T``,
+TPP (docs/methods.md#tpp, reconstructed): for ``t = 1..T``,
     ``p_t = clamp(k_t / (T - t + 1), 0, 1)``, ``s[t] ~ Bernoulli(p_t)``, ``k_{t+1} = k_t - s[t]``,
 with the spike budget ``k_1 = g(V)``:
 
@@ -8,11 +8,11 @@ with the spike budget ``k_1 = g(V)``:
   random steps (the same as ``V <- V - θ·s[t]`` with ``g(V) = floor(V/θ)``);
 - ``rate``: ``k_1 = floor(V/θ + u)``, ``u ~ U[0, 1)`` once per neuron (stochastic rounding):
   E[count] = clamp(V/θ, 0, T) exactly;
-- ``rate-sequential``: the rule as METHODS.md writes it, ``p_t = clamp((V/θ)/(T-t+1), 0, 1)``
+- ``rate-sequential``: the literal sequential rule, ``p_t = clamp((V/θ)/(T-t+1), 0, 1)``
   with ``V <- V - θ·s[t]``. Once a spike takes V below 0 the remaining steps cannot fire,
   so its mean count is *above* V/θ for fractional V/θ (V = 0.3θ, T = 4: 0.505, not 0.3).
 
-Bit-coded (METHODS.md section 6): for ``t = 1..T``, ``θ_t = 2^{T-t}·λ/L``,
+Bit-coded (docs/methods.md#bit-coded): for ``t = 1..T``, ``θ_t = 2^{T-t}·λ/L``,
     ``s[t] = 1[U >= θ_t]``, ``U <- U - θ_t·s[t]``,
 so that ``Σ_t θ_t s[t] = (λ/L)·clamp(floor(U·L/λ), 0, L)`` with ``L = 2^T - 1``.
 """

@@ -150,7 +150,9 @@ def recipe_from_record(record, where: str) -> Recipe:
         raise MethodError(f"{where}: the recipe's params are malformed")
     for key, value in params.items():
         PARAM_CHECKS[key](key, value)
-    if not isinstance(raw.get("description", ""), str) or not all(
-            isinstance(o, str) for o in raw.get("overridden", ())):
+    recipe = Recipe(**{k: v for k, v in raw.items() if k != "overridden"})
+    overridden = raw.get("overridden", ())
+    if not isinstance(raw.get("description", ""), str) or not isinstance(overridden, tuple) or \
+            not set(overridden) <= set(recipe.option_names()):
         raise MethodError(f"{where}: the recipe record is malformed")
-    return Recipe(**raw)
+    return replace(recipe, overridden=overridden)

@@ -15,7 +15,7 @@ from ann2snn.data import (
     num_classes_of,
     parse_dataset_options,
 )
-from ann2snn.data.normalization import Normalization
+from ann2snn.data.normalization import Normalization  # noqa: TC001 (a field type)
 from ann2snn.errors import Ann2SnnError
 from ann2snn.models.checkpoint import is_checkpoint, load_checkpoint
 from ann2snn.models.normalize import resolve_normalization, with_normalization
@@ -55,7 +55,7 @@ def load_network(*, checkpoint: str | None = None, model: str | None = None,
             raise Ann2SnnError(f"{' and '.join(given)} would be ignored: the checkpoint {source} "
                                "records its activation, levels and normalisation; drop them")
         net, meta = load_checkpoint(source, model=model)
-        norm = Normalization.from_record(meta["normalization"], str(source))
+        norm = resolve_normalization(weights=source)
         name = dataset or meta.get("dataset")
         options = {**(meta["dataset_options"] if name == meta.get("dataset") else {}),
                    **(parse_dataset_options(name, dataset_options) if dataset_options else {})}

@@ -1,4 +1,4 @@
-"""Bit-coded neuron of error-free conversion (METHODS.md section 6, reconstructed)."""
+"""Bit-coded neuron of error-free conversion (docs/methods.md#bit-coded, reconstructed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""IF neuron layer, reset by subtraction (METHODS.md section 0)."""
+"""IF neuron layer, reset by subtraction (docs/methods.md#if-neuron)."""
 
 from __future__ import annotations
 

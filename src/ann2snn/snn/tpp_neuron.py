@@ -1,4 +1,4 @@
-"""Two-phase probabilistic (TPP) neuron (METHODS.md section 5, reconstructed)."""
+"""Two-phase probabilistic (TPP) neuron (docs/methods.md#tpp, reconstructed)."""
 
 from __future__ import annotations
 

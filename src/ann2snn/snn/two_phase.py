@@ -2,7 +2,7 @@
 
 Because the next layer only sums what it receives, such a layer can hand on its time-mean
 in the constant ``[B, ...]`` layout (``count_coded``, the default): each two-phase layer then
-costs one pass over the summed input instead of T (METHODS.md section 10). With
+costs one pass over the summed input instead of T (docs/methods.md#two-phase). With
 ``count_coded = False`` the full spike train ``[T·B, ...]`` is passed on: the reference.
 """
 
