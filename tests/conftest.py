@@ -83,6 +83,15 @@ def randomize_bn(model: nn.Module, seed: int = 0) -> nn.Module:
     return model.eval()
 
 
+def labelled_batches(samples: int, size: int = 16, seed: int = 0):
+    """A TinyResNet with random BN and ``(x, its own prediction)`` batches of ``size``."""
+    torch.manual_seed(seed)
+    model = randomize_bn(TinyResNet())
+    x = torch.rand(samples, 3, 8, 8)
+    y = model(x).argmax(1)
+    return model, [(x[i:i + size], y[i:i + size]) for i in range(0, samples, size)]
+
+
 @pytest.fixture
 def tiny_resnet() -> nn.Module:
     torch.manual_seed(0)

@@ -13,7 +13,8 @@ from torch import Tensor, nn
 
 from ann2snn.batches import Batch, ReplayBatches, iterate_batches
 from ann2snn.checks import check_finite_output, forward_checked
-from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device, prepare_ann
+from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
+from ann2snn.conversion.trace import trace
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError
 from ann2snn.methods import get_method
@@ -60,9 +61,10 @@ def check_timestep_list(timesteps) -> list[int]:
 
 
 def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Recipe,
-                            device, maxpool: str = "error") -> None:
-    """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory."""
-    largest, output = activation_sizes(prepare_ann(model, maxpool).gm, x)
+                            device) -> None:
+    """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
+    (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
+    largest, output = forward_checked(lambda s: activation_sizes(trace(model), s), x)
     chunkable = recipe.neuron == "if" and recipe.permute is None
     window = max(1, SpikingNetwork.chunk_samples // x.shape[0]) if chunkable else steps
     check_fits(largest, output, steps, x.shape[0], window, device)
@@ -149,7 +151,7 @@ def evaluate(
     model = model.to(device).eval()
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
     first = next(batches)
-    check_simulation_memory(model, first[0], max(steps), recipe, device, maxpool)
+    check_simulation_memory(model, first[0], max(steps), recipe, device)
     started = time.perf_counter()
     snns, skipped = convert_for_steps(
         model, recipe, None if calib is None else ReplayBatches(calib, seed=recipe.seed), steps,

@@ -41,7 +41,7 @@ def test_regularizer_lowers_set_bits_when_trained():
     x = torch.randn(256, 8)
     opt = torch.optim.SGD(model[0].parameters(), lr=1e-3)
     model(x)
-    first = float(reg())
+    first = float(reg().detach())
     for _ in range(50):
         model(x)
         loss = reg()

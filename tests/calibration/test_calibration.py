@@ -4,16 +4,12 @@ import torch
 import ann2snn
 from ann2snn import MethodError
 
-from conftest import TinyResNet, randomize_bn
+from conftest import labelled_batches
 
 
 @pytest.fixture
 def net_and_data():
-    torch.manual_seed(0)
-    model = randomize_bn(TinyResNet())
-    x = torch.rand(64, 3, 8, 8)
-    y = model(x).argmax(1)
-    return model, [(x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16)]
+    return labelled_batches(64)
 
 
 def _first_layer_gap(snn, model, x, steps):

@@ -7,7 +7,7 @@ import ann2snn
 from ann2snn import MethodError
 from ann2snn.models import create_model
 
-from conftest import TinyResNet, randomize_bn
+from conftest import labelled_batches
 
 
 @pytest.fixture
@@ -18,11 +18,7 @@ def qcfs_net():
 
 @pytest.fixture
 def relu_data():
-    torch.manual_seed(0)
-    model = randomize_bn(TinyResNet())
-    x = torch.rand(96, 3, 8, 8)
-    y = model(x).argmax(1)
-    return model, [(x[i:i + 16], y[i:i + 16]) for i in range(0, 96, 16)]
+    return labelled_batches(96)
 
 
 def test_v0_is_applied_to_tpp_and_refused_by_errorfree(qcfs_net):

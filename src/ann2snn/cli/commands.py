@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader, Subset
 from ann2snn.cli.options import method_options
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
-from ann2snn.outputs import check_output_dir, check_output_file, write_json
+from ann2snn.outputs import check_output_file, write_json
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -111,15 +111,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ann2snn.data import parse_dataset_options
     from ann2snn.training import TrainConfig, train
 
-    device = parse_device(args.device or default_device())
-    check_output_dir(args.out, "--out")
     cfg = TrainConfig(
         model=args.model, dataset=args.dataset, data=args.data,
         dataset_options=parse_dataset_options(args.dataset, args.dataset_option or []),
         activation=args.activation, levels=args.levels, bit_sparsity=args.bit_sparsity,
         weights=args.weights, epochs=args.epochs, lr=args.lr, momentum=args.momentum,
         weight_decay=args.weight_decay, batch_size=args.batch_size, out=args.out,
-        seed=args.seed, device=str(device), amp=not args.no_amp, workers=args.workers,
+        seed=args.seed, device=args.device or default_device(), amp=not args.no_amp, workers=args.workers,
         normalize=args.normalize, resume=args.resume, progress=not args.no_progress,
         command="ann2snn " + " ".join(sys.argv[1:]))
     meta = train(cfg)

@@ -21,6 +21,7 @@ from ann2snn.conversion.replace import replace_maxpool_by_avgpool
 from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace
+from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError
 from ann2snn.methods import get_method
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
@@ -58,8 +59,6 @@ def check_model(model) -> nn.Module:
 def model_device(model: nn.Module, device=None) -> torch.device:
     """``device`` if given (checked), else where the model's parameters are."""
     if device is not None:
-        from ann2snn.devices import parse_device
-
         return parse_device(device)
     param = next(iter(model.parameters()), None)
     return param.device if param is not None else torch.device("cpu")
