@@ -200,6 +200,13 @@ def test_convert_and_train_outputs_are_checked_first(weights, tmp_path, capsys):
 
 
 # -- flags that would do nothing --------------------------------------------------------------
+def test_convert_refuses_a_T_the_method_does_not_use(weights, tmp_path, capsys):
+    refused(["convert", "--model", "small_cnn", "--dataset", "digits", "--weights", str(weights),
+             "--normalize", "digits", "--method", "robust", "--timesteps", "8",
+             "--out", str(tmp_path / "s.safetensors")], capsys, "--timesteps would be ignored")
+    assert not (tmp_path / "s.safetensors").exists()
+
+
 def test_flags_a_checkpoint_decides_are_refused(tmp_path, capsys):
     out = _checkpoint(tmp_path)
     refused(["evaluate", "--weights", str(out / "model.safetensors"), "--normalize", "0.5/0",

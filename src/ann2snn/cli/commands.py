@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader, Subset
 from ann2snn.cli.options import method_options
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
+from ann2snn.methods import get_method
 from ann2snn.outputs import check_output_file, write_json
 
 
@@ -39,8 +40,6 @@ def _network(args: argparse.Namespace):
 
 
 def _check_method(args: argparse.Namespace) -> dict:
-    from ann2snn.methods import get_method
-
     options = method_options(args)
     get_method(args.method, **options)  # every option checked before any work
     return options
@@ -92,6 +91,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from ann2snn.data import SeededBatches, load_dataset
 
     options = _check_method(args)
+    if args.timesteps is not None and not get_method(args.method, **options).depends_on_timesteps:
+        raise Ann2SnnError(f"--timesteps would be ignored: {args.method} converts the same for "
+                           "every T; drop it")
     device = parse_device(args.device or default_device())
     check_output_file(args.out, "--out")
     net = _network(args)
