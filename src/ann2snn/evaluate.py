@@ -15,6 +15,7 @@ from ann2snn.batches import Batch, ReplayBatches, iterate_batches
 from ann2snn.checks import check_finite_output, forward_checked
 from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
 from ann2snn.conversion.trace import trace
+from ann2snn.costs.accounting import Accounting
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError
 from ann2snn.methods import get_method
@@ -93,23 +94,30 @@ def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, ski
     return snns, skipped
 
 
-def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int]
+def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int],
+                  accounting: Accounting | None = None
                   ) -> tuple[int, dict[int, int], int, dict[str, float]]:
-    """ANN and SNN correct predictions at every ``T`` over ``batches``, and the seconds."""
+    """ANN and SNN correct predictions at every ``T`` over ``batches``, and the seconds;
+    ``accounting`` sees every batch of the same runs."""
     correct = dict.fromkeys(steps, 0)
     ann_correct = total = 0
-    seconds = {"ann": 0.0, "snn": 0.0}
+    seconds = {"ann": 0.0, "snn": 0.0, "accounting": 0.0}
     for x, y in batches:
         t0 = time.perf_counter()
         logits = forward_checked(model, x) if total == 0 else model(x)
         check_finite_output(logits, "the ANN")
         ann_correct += int((logits.argmax(-1) == y).sum())
         t1 = time.perf_counter()
+        if accounting is not None:
+            accounting.begin(x)
+            seconds["accounting"] += time.perf_counter() - t1
         for key, snn in snns.items():
             wanted = steps if key is None else [key]
             for run in [wanted] if snn.uniform_in_time else [[k] for k in wanted]:
                 for k, v in snn_correct(snn, x, y, run).items():
                     correct[k] += v
+        if accounting is not None:
+            accounting.end(int(y.shape[0]))
         seconds["snn"] += time.perf_counter() - t1
         seconds["ann"] += t1 - t0
         total += int(y.shape[0])
@@ -132,6 +140,7 @@ def evaluate(
     processes: Processes | None = None,
     skip_inapplicable: bool = False,
     maxpool: str = "error",
+    costs: bool = True,
     **options,
 ) -> dict:
     """Evaluate ``model`` (ANN) and its conversion by ``method`` on ``data`` (``(x, y)``
@@ -142,7 +151,10 @@ def evaluate(
     once from ``calib``). With ``skip_inapplicable`` the ``T`` a method refuses (``errorfree``
     needs ``L = 2^T - 1``) are left out and listed under ``skipped`` with the reason. Under
     ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each process's
-    shard of ``data``: every process uses rank 0's conversion; counts are summed.
+    shard of ``data``: every process uses rank 0's conversion; counts are summed. With
+    ``costs`` (default) the same runs are accounted: spikes, synaptic operations, MACs,
+    energy and latency per ``T``, per-layer records and the ANN's cost
+    (:mod:`ann2snn.costs`).
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
@@ -160,22 +172,45 @@ def evaluate(
     steps = [t for t in steps if t not in skipped]
     convert_seconds = time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
-    ann_correct, correct, total, seconds = count_correct(
-        model, snns, progress_bar(chain([first], batches), progress, recipe.name, total_batches),
-        steps)
+    accounting = Accounting(model, snns, steps, first[0], maxpool) if costs else None
+    try:
+        ann_correct, correct, total, seconds = count_correct(
+            model, snns, progress_bar(chain([first], batches), progress, recipe.name,
+                                      total_batches), steps, accounting)
+    finally:
+        if accounting is not None:
+            accounting.close()
     ann_correct, total, *sums = all_sum([ann_correct, total, *correct.values()], procs)
+    if accounting is not None:
+        accounting.reduce(procs)
+    rows = [{"T": t, "accuracy": c / total} for t, c in zip(correct, sums)]
+    extra = cost_fields(accounting, rows, steps)
+    ann_costs = extra.pop("ann_costs", {})
     first_snn = next(iter(snns.values()))
-    return make_report(
+    report = make_report(
         method=recipe.name, dataset=dataset, model=model_name or type(model).__name__,
-        ann_accuracy=ann_correct / total,
-        snn=[{"T": t, "accuracy": c / total} for t, c in zip(correct, sums)],
+        ann_accuracy=ann_correct / total, snn=rows,
         seconds={"convert": convert_seconds, **seconds}, samples=int(total),
         latency=latency_note(first_snn),
         calibration={str(t if t is not None else "all"): s.info.calibration
                      for t, s in snns.items() if s.info.calibration},
         options=dict(options),
         **({"skipped": {str(t): reason for t, reason in skipped.items()}} if skipped else {}),
+        **extra,
     )
+    report["ann"].update(ann_costs)
+    return report
+
+
+def cost_fields(accounting: Accounting | None, rows: list[dict], steps: list[int]) -> dict:
+    """Merge the costs into the ``snn`` rows; the report's other cost fields."""
+    if accounting is None:
+        return {}
+    fields = accounting.fields(steps)
+    for row in rows:
+        row.update(fields["rows"][row["T"]])
+    return {"ann_costs": fields["ann"], "layers": fields["layers"], "raster": fields["raster"],
+            "costs": fields["costs"]}
 
 
 def latency_note(snn: SpikingNetwork) -> dict:

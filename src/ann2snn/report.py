@@ -1,7 +1,11 @@
 """The report every evaluating command writes (a contract: fields are added, never renamed).
 
-``{"method", "dataset", "model", "ann": {"accuracy"}, "snn": [{"T", "accuracy"}, ...],
-"seconds": {"ann", "snn"}, "versions": {...}}``, accuracies as fractions in [0, 1].
+``{"method", "dataset", "model", "ann": {"accuracy", "macs", "energy_uj"}, "snn": [{"T",
+"accuracy", "spikes_per_neuron", "firing_rate", "sops", "routing_acs", "acs", "macs",
+"macs_per_step_convention", "energy_uj", "energy_uj_macs_per_step", "energy_ratio",
+"latency_steps", "first_output_step"}, ...], "layers": {"T": [per-layer records]}, "raster",
+"costs": {conventions}, "seconds": {"ann", "snn", ...}, "versions": {...}}``, accuracies as
+fractions in [0, 1], costs per inference (docs/methods.md#costs).
 """
 
 from __future__ import annotations

@@ -77,9 +77,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     D.teardown(procs)
     if procs.main:
         report["normalization"] = net.normalization.name
-        print(f"ANN accuracy: {report['ann']['accuracy']:.4f}")
+        ann = report["ann"]
+        print(f"ANN accuracy: {ann['accuracy']:.4f}  energy {ann['energy_uj']:.4g} µJ "
+              f"({ann['macs']:.4g} MACs)")
         for row in report["snn"]:
-            print(f"SNN T={row['T']:<4d} accuracy: {row['accuracy']:.4f}")
+            print(f"SNN T={row['T']:<4d} accuracy: {row['accuracy']:.4f}  spikes/neuron "
+                  f"{row['spikes_per_neuron']:.3f}  energy {row['energy_uj']:.4g} µJ "
+                  f"({row['energy_ratio']:.3f} x ANN)  latency {row['latency_steps']} steps")
         if args.json:
             write_json(report, args.json)
     return 0

@@ -27,9 +27,10 @@ class _SizeProbe(fx.Interpreter):
     largest = 0
 
     def call_module(self, target, args, kwargs):
-        if isinstance(self.fetch_attr(target), SpikingNeuron):
+        module = self.fetch_attr(target)
+        if isinstance(module, SpikingNeuron):
             return args[0]
-        return super().call_module(target, args, kwargs)
+        return module.forward(*args, **kwargs)  # no hooks: a probe is not a run
 
     def run_node(self, n: fx.Node):
         out = super().run_node(n)

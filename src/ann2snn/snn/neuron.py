@@ -34,6 +34,9 @@ class SpikingNeuron(nn.Module):
         self.state: Tensor | None = None  # carried between chunks, cleared at offset 0
         self.monitor = False
         self.spike_count: Tensor | None = None  # per neuron, summed over batch, if monitored
+        #: called as ``observer(spikes, values, offset)`` with ``[T, B, ...]`` tensors of every
+        #: run (cost accounting), if set
+        self.observer = None
         self.samples = 0
         self.permute: str | None = None  # temporal misalignment of the output: layer | neuron
         self.seed_value = 0
@@ -64,11 +67,14 @@ class SpikingNeuron(nn.Module):
         spikes, values = self.dynamics(currents)
         if self.permute is not None:
             values = permute_time(values, self.permute, self.generator(values.device))
-        self.record(spikes)
+        self.record(spikes, values)
         return fold_time(values)
 
-    def record(self, spikes: Tensor) -> None:
-        """With ``monitor`` on, add this run's spikes per neuron (summed over T and batch)."""
+    def record(self, spikes: Tensor, values: Tensor) -> None:
+        """With ``monitor`` on, add this run's spikes per neuron (summed over T and batch);
+        hand spikes and output values to the ``observer`` if there is one."""
+        if self.observer is not None:
+            self.observer(spikes, values, self.offset)
         if self.monitor:
             count = spikes.detach().sum(dim=(0, 1))
             self.spike_count = count if self.spike_count is None else self.spike_count + count

@@ -30,7 +30,7 @@ class TwoPhaseNeuron(SpikingNeuron):
         else:
             total = unfold_time(x, steps, batch).sum(0)
         spikes, values = self.fire(total)
-        self.record(spikes)
+        self.record(spikes, values)
         return values.mean(0) if self.count_coded else fold_time(values)
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,0 +1,1 @@
+"""What a conversion costs: spikes, synaptic operations, MACs, energy, per-layer error."""

@@ -1,0 +1,38 @@
+"""Energy and latency conventions (docs/methods.md#costs)."""
+
+from __future__ import annotations
+
+#: 45 nm CMOS, 32-bit floating point (Horowitz, ISSCC 2014)
+PJ_PER_MAC = 4.6
+PJ_PER_AC = 0.9
+
+CONVENTIONS = {
+    "pj_per_mac": PJ_PER_MAC, "pj_per_ac": PJ_PER_AC,
+    "note": "energy = 4.6 pJ per MAC + 0.9 pJ per accumulate (45 nm, Horowitz 2014); memory "
+            "traffic is ignored. Per inference (one sample, averaged over the test set). "
+            "sops: each spike times the synapses it reaches (non-zero weights of the next "
+            "conv/linear layer, with stride, padding and groups at the borders); routing_acs: "
+            "one accumulate per average-pooling window and residual addition a spike passes "
+            "on its way (counted in acs and energy); macs: the layers before the first "
+            "spiking layer, which see the analog image, counted once per inference (direct "
+            "coding; macs_per_step_convention counts them at every step, as NeuroBench and "
+            "SpikingJelly do); a dense input is assumed there. ANN: every synaptic layer's "
+            "MACs (pooling and additions not counted). Two-phase layers are counted from the "
+            "spikes they emit.",
+}
+
+
+def energy_uj(macs: float, acs: float) -> float:
+    """Microjoules of ``macs`` multiply-accumulates and ``acs`` accumulates."""
+    return (PJ_PER_MAC * macs + PJ_PER_AC * acs) * 1e-6
+
+
+def latency(steps: int, two_phase_layers: int) -> dict:
+    """Steps until the prediction at ``T`` is complete, and the step of the first output.
+
+    IF layers stream: output from step 1, the prediction after T steps. Each two-phase layer
+    fires only after accumulating its T input steps: N of them delay the first output by
+    N·T steps, and the prediction (the mean of T output steps) is complete after (N + 1)·T.
+    """
+    delay = two_phase_layers * steps
+    return {"latency_steps": delay + steps, "first_output_step": delay + 1}

@@ -1,0 +1,155 @@
+"""Cost accounting during an evaluation, from the spikes the simulation emits (no second run).
+
+Every spiking layer gets an observer that sums, per step, its spikes, the synapses they reach
+(spikes x fan-out) and the pooling/residual accumulates they cost; and, at each requested
+``T``, the mean absolute difference between the ANN activation and the layer's output
+averaged over steps ``1..T``. Per-step sums make one run to ``max(T)`` serve every ``T``
+(docs/methods.md#costs).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ann2snn.costs.energy import energy_uj, latency
+from ann2snn.costs.fanout import Fanout
+
+RASTER_NEURONS = 16
+
+
+class LayerMeter:
+    """Sums for one spiking layer over the batches of an evaluation."""
+
+    def __init__(self, name: str, kind: str, synapses: Tensor, routing: Tensor,
+                 snapshots: list[int]):
+        self.name, self.kind = name, kind
+        self.synapses = synapses.flatten().double()
+        self.routing = routing.flatten().double()
+        self.neurons = self.synapses.numel()
+        self.snapshots = sorted(snapshots)
+        steps = self.snapshots[-1]
+        self.spikes, self.sops, self.routed = (torch.zeros(steps, dtype=torch.float64)
+                                               for _ in range(3))
+        self.error = dict.fromkeys(self.snapshots, 0.0)
+        self.samples = 0
+        self.ann: Tensor | None = None
+        self.running: Tensor | None = None
+        self.raster_index = torch.linspace(0, self.neurons - 1, min(RASTER_NEURONS, self.neurons)
+                                           ).round().long()
+        self.raster: list[Tensor] = []
+
+    def begin(self, ann: Tensor | None) -> None:
+        self.ann, self.running = None if ann is None else ann.flatten(1).double(), None
+
+    def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
+        s = spikes.detach().flatten(2).double()  # [steps, B, neurons]
+        per_step = s.sum(1)
+        end = offset + per_step.shape[0]
+        if end > self.spikes.shape[0]:
+            return  # a run longer than the evaluation asked for: not accounted
+        device = per_step.device
+        self.spikes[offset:end] += per_step.sum(1).cpu()
+        self.sops[offset:end] += (per_step @ self.synapses.to(device)).cpu()
+        self.routed[offset:end] += (per_step @ self.routing.to(device)).cpu()
+        if self.samples == 0:
+            self.raster.append(s[:, 0, self.raster_index.to(device)].cpu())
+        if self.ann is not None:
+            self._errors(values.detach().flatten(2).double(), offset)
+
+    def _errors(self, v: Tensor, offset: int) -> None:
+        position = offset
+        for t in [t for t in self.snapshots if offset < t <= offset + v.shape[0]]:
+            part = v[position - offset:t - offset].sum(0)
+            self.running = part if self.running is None else self.running + part
+            position = t
+            gap = (self.running / t - self.ann.to(v.device)).abs().mean(1)
+            self.error[t] += float(gap.sum())
+        if position < offset + v.shape[0]:
+            part = v[position - offset:].sum(0)
+            self.running = part if self.running is None else self.running + part
+
+    def totals(self) -> list[float]:
+        return [*self.spikes.tolist(), *self.sops.tolist(), *self.routed.tolist(),
+                *self.error.values(), float(self.samples)]
+
+    def load(self, values: list[float]) -> None:
+        n = self.spikes.shape[0]
+        self.spikes, self.sops, self.routed = (torch.tensor(values[i * n:(i + 1) * n],
+                                                            dtype=torch.float64) for i in range(3))
+        self.error = dict(zip(self.snapshots, values[3 * n:3 * n + len(self.snapshots)]))
+        self.samples = int(values[-1])
+
+    def record(self, t: int) -> dict:
+        """This layer's costs per inference at ``T = t``."""
+        per = max(self.samples, 1)
+        spikes = float(self.spikes[:t].sum()) / per
+        return {"layer": self.name, "kind": self.kind, "neurons": self.neurons,
+                "spikes_per_neuron": spikes / self.neurons,
+                "firing_rate": spikes / (self.neurons * t),
+                "sops": float(self.sops[:t].sum()) / per,
+                "routing_acs": float(self.routed[:t].sum()) / per,
+                "ann_snn_error": self.error[t] / per}
+
+
+class CostMeter:
+    """Accounts an evaluation of ``snn`` at the ``snapshots`` T; see :meth:`records`."""
+
+    def __init__(self, snn, fanout: Fanout, snapshots: list[int]):
+        self.snn, self.fanout = snn, fanout
+        self.two_phase = sum(1 for _, n in snn.neurons() if n.two_phase)
+        self.layers = {name: LayerMeter(name, n.kind, fanout.synapses[name], fanout.routing[name],
+                                        snapshots) for name, n in snn.neurons()}
+        for name, neuron in snn.neurons():
+            neuron.observer = self.layers[name]
+
+    def begin(self, ann_acts: dict[str, Tensor] | None) -> None:
+        for name, layer in self.layers.items():
+            layer.begin(None if ann_acts is None else ann_acts.get(name))
+
+    def end(self, batch: int) -> None:
+        for layer in self.layers.values():
+            layer.samples += batch
+            layer.ann = layer.running = None
+
+    def detach(self) -> None:
+        for _, neuron in self.snn.neurons():
+            neuron.observer = None
+
+    def totals(self) -> list[float]:
+        return [v for layer in self.layers.values() for v in layer.totals()]
+
+    def load(self, values: list[float]) -> None:
+        for layer in self.layers.values():
+            size = len(layer.totals())
+            layer.load(values[:size])
+            values = values[size:]
+
+    def records(self, t: int) -> tuple[dict, list[dict]]:
+        """``(the SNN's costs per inference at T = t, per-layer records)``."""
+        layers = [layer.record(t) for layer in self.layers.values()]
+        neurons = sum(r["neurons"] for r in layers)
+        spikes = sum(r["spikes_per_neuron"] * r["neurons"] for r in layers)
+        sops = sum(r["sops"] for r in layers)
+        routing = sum(r["routing_acs"] for r in layers)
+        macs = self.fanout.analog_macs
+        energy = energy_uj(macs, sops + routing)
+        ann_energy = energy_uj(self.fanout.ann_macs, 0.0)
+        total = {"spikes_per_neuron": spikes / neurons, "firing_rate": spikes / (neurons * t),
+                 "sops": sops, "routing_acs": routing, "acs": sops + routing, "macs": macs,
+                 "macs_per_step_convention": macs * t, "energy_uj": energy,
+                 "energy_uj_macs_per_step": energy_uj(macs * t, sops + routing),
+                 "energy_ratio": energy / ann_energy if ann_energy else None,
+                 **latency(t, self.two_phase)}
+        return total, layers
+
+    def raster(self) -> dict:
+        """Spike steps (1-based) of a few evenly spaced neurons per layer, first sample."""
+        out = {}
+        for name, layer in self.layers.items():
+            if layer.raster:
+                trains = torch.cat(layer.raster)  # [T, neurons]
+                out[name] = {"neurons": layer.raster_index.tolist(),
+                             "spike_steps": [(trains[:, j].nonzero().flatten() + 1).tolist()
+                                             for j in range(trains.shape[1])]}
+        return out

@@ -1,0 +1,105 @@
+"""Spikes, synaptic operations, MACs, energy and latency against counts made by hand."""
+
+import pytest
+import torch
+from torch import nn
+
+import ann2snn
+from ann2snn import ClipReLU
+
+
+class HandNet(nn.Module):
+    """x [1, 4, 4] -> conv 1->2 (3x3, stride 2, padding 1) -> clip -> conv 2->2 (3x3,
+    padding 1) + skip -> clip -> 2x2 average pool -> linear 2->3."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 2, 3, stride=2, padding=1, bias=False)
+        self.a1 = ClipReLU(1.0)
+        self.c2 = nn.Conv2d(2, 2, 3, padding=1, bias=False)
+        self.a2 = ClipReLU(1.0)
+        self.pool = nn.AvgPool2d(2)
+        self.fc = nn.Linear(2, 3)
+        with torch.no_grad():
+            self.c1.weight.fill_(0.05)  # currents 0.05 x (4, 6, 6, 9) covered inputs of ones
+            self.c2.weight.copy_(torch.linspace(-0.2, 0.3, 36).view(2, 2, 3, 3))
+            self.fc.weight.copy_(torch.tensor([[1.0, -1.0], [0.5, 0.5], [-1.0, 2.0]]))
+
+    def forward(self, x):
+        a = self.a1(self.c1(x))
+        b = self.a2(self.c2(a) + a)
+        return self.fc(self.pool(b).flatten(1))
+
+
+# Counted by hand for this network (weights all non-zero):
+# c1 on 4x4 (stride 2, padding 1): outputs cover 2x2, 2x3, 3x2, 3x3 inputs = 25 per channel
+# pair, 1 x 2 pairs -> 50 MACs. A spike of a1 (2x2 map) reaches all 4 outputs of c2 (3x3,
+# padding 1) in 2 channels = 8 synapses, and 1 residual addition; a spike of a2 passes 1
+# pooling window and reaches 3 outputs of fc. ANN MACs: 50 + c2 (4 x 4 x 2 x 2 = 64) + fc 6.
+ANALOG_MACS, ANN_MACS, FAN_A1, FAN_A2 = 50, 120, 8, 3
+
+
+def _evaluate(method, steps, **options):
+    model = HandNet().eval()
+    x = torch.ones(3, 1, 4, 4)
+    data = [(x, torch.zeros(3, dtype=torch.long))]
+    report = ann2snn.evaluate(model, data, steps, method, **options)
+    return model, x, report
+
+
+def _spikes(model, x, method, steps, **options):
+    """Spike counts per layer from the simulator's own monitor (a separate code path)."""
+    snn = ann2snn.convert(model, method, timesteps=steps if method != "opi" else None, **options)
+    for _, n in snn.neurons():
+        n.monitor = True
+        n.reset_monitor()
+    snn(x, steps)
+    return [float(n.spike_count.sum()) / x.shape[0] for _, n in snn.neurons()]
+
+
+@pytest.mark.parametrize("method, options", [("opi", {}), ("tpp", {"tpp_g": "floor"})])
+def test_costs_equal_the_hand_count(method, options):
+    model, x, report = _evaluate(method, [2, 4], **options)
+    for row in report["snn"]:
+        t = row["T"]
+        n1, n2 = _spikes(model, x, method, t, **options)
+        if t == 4:  # first layer by hand: floor(4 z + 1/2) for z = 0.2, 0.3, 0.3, 0.45, 2 channels
+            assert n1 == 2 * (1 + 1 + 1 + 2)
+        sops, routing = FAN_A1 * n1 + FAN_A2 * n2, n1 + n2
+        assert row["sops"] == pytest.approx(sops, abs=1e-9)
+        assert row["routing_acs"] == pytest.approx(routing, abs=1e-9)
+        assert row["acs"] == pytest.approx(sops + routing, abs=1e-9)
+        assert row["macs"] == ANALOG_MACS and row["macs_per_step_convention"] == ANALOG_MACS * t
+        assert row["spikes_per_neuron"] == pytest.approx((n1 + n2) / 16)
+        assert row["firing_rate"] == pytest.approx((n1 + n2) / (16 * t))
+        assert row["energy_uj"] == pytest.approx((4.6 * 50 + 0.9 * (sops + routing)) * 1e-6)
+        two_phase = 2 if method == "tpp" else 0
+        assert row["latency_steps"] == (two_phase + 1) * t
+        assert row["first_output_step"] == two_phase * t + 1
+    assert report["ann"]["macs"] == ANN_MACS
+    assert report["ann"]["energy_uj"] == pytest.approx(4.6 * ANN_MACS * 1e-6)
+    layers = report["layers"]["4"]
+    assert [r["neurons"] for r in layers] == [8, 8]
+    assert "memory traffic is ignored" in report["costs"]["note"]
+
+
+def test_per_layer_error_is_the_gap_to_the_ann_activation():
+    model, x, report = _evaluate("opi", [4])
+    snn = ann2snn.convert(model, "opi")
+    outs = {}
+    for name, n in snn.neurons():
+        n.register_forward_hook(lambda m, i, o, name=name: outs.__setitem__(name, o))
+    snn(x, 4)
+    ann = torch.clamp(model.c1(x), 0, 1).detach()
+    snn_mean = outs[snn.neurons()[0][0]].reshape(4, 3, 2, 2, 2).mean(0)
+    expected = float((snn_mean - ann).abs().mean())
+    assert report["layers"]["4"][0]["ann_snn_error"] == pytest.approx(expected, abs=1e-12)
+    raster = report["raster"]["layers"][snn.neurons()[0][0]]
+    first = outs[snn.neurons()[0][0]].reshape(4, 3, 8)[:, 0]
+    for j, steps in zip(raster["neurons"], raster["spike_steps"]):
+        assert steps == [t + 1 for t in range(4) if first[t, j] > 0]
+
+
+def test_costs_can_be_switched_off():
+    _, _, report = _evaluate("opi", [2], costs=False)
+    assert "sops" not in report["snn"][0] and "layers" not in report
