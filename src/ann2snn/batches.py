@@ -62,6 +62,13 @@ def iterate_batches(data, what: str, *, limit: int | None = None, labels: bool =
         raise DataError(f"{what} is empty; pass a non-empty DataLoader or list of batches")
 
 
+def replayed(data, seed: int = 0) -> ReplayBatches | None:
+    """``data`` as :class:`ReplayBatches` (itself if it already is one; None stays None)."""
+    if data is None or isinstance(data, ReplayBatches):
+        return data
+    return ReplayBatches(data, seed=seed)
+
+
 class ReplayBatches:
     """Batches taken once from ``data`` and replayed on every later pass.
 

@@ -11,7 +11,7 @@ from itertools import chain
 import torch
 from torch import Tensor, nn
 
-from ann2snn.batches import Batch, ReplayBatches, iterate_batches
+from ann2snn.batches import Batch, iterate_batches, replayed
 from ann2snn.checks import check_finite_output, forward_checked
 from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
 from ann2snn.conversion.trace import trace
@@ -94,19 +94,30 @@ def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, ski
     return snns, skipped
 
 
+def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) -> int:
+    """Correct ANN predictions of batch ``index`` (from ``cache`` when another evaluation of
+    the same batches already computed them)."""
+    if cache is not None and index in cache:
+        return cache[index]
+    logits = forward_checked(model, x) if index == 0 else model(x)
+    check_finite_output(logits, "the ANN")
+    correct = int((logits.argmax(-1) == y).sum())
+    if cache is not None:
+        cache[index] = correct
+    return correct
+
+
 def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int],
-                  accounting: Accounting | None = None
+                  accounting: Accounting | None = None, ann_cache: dict | None = None
                   ) -> tuple[int, dict[int, int], int, dict[str, float]]:
     """ANN and SNN correct predictions at every ``T`` over ``batches``, and the seconds;
     ``accounting`` sees every batch of the same runs."""
     correct = dict.fromkeys(steps, 0)
     ann_correct = total = 0
     seconds = {"ann": 0.0, "snn": 0.0, "accounting": 0.0}
-    for x, y in batches:
+    for index, (x, y) in enumerate(batches):
         t0 = time.perf_counter()
-        logits = forward_checked(model, x) if total == 0 else model(x)
-        check_finite_output(logits, "the ANN")
-        ann_correct += int((logits.argmax(-1) == y).sum())
+        ann_correct += ann_correct_of(model, x, y, index, ann_cache)
         t1 = time.perf_counter()
         if accounting is not None:
             accounting.begin(x)
@@ -141,6 +152,7 @@ def evaluate(
     skip_inapplicable: bool = False,
     maxpool: str = "error",
     costs: bool = True,
+    ann_cache: dict | None = None,
     **options,
 ) -> dict:
     """Evaluate ``model`` (ANN) and its conversion by ``method`` on ``data`` (``(x, y)``
@@ -154,7 +166,8 @@ def evaluate(
     shard of ``data``: every process uses rank 0's conversion; counts are summed. With
     ``costs`` (default) the same runs are accounted: spikes, synaptic operations, MACs,
     energy and latency per ``T``, per-layer records and the ANN's cost
-    (:mod:`ann2snn.costs`).
+    (:mod:`ann2snn.costs`). ``ann_cache`` (a dict, shared by evaluations of the same
+    batches, as :func:`ann2snn.compare.compare` does) keeps the ANN's counts per batch.
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
@@ -166,7 +179,7 @@ def evaluate(
     check_simulation_memory(model, first[0], max(steps), recipe, device)
     started = time.perf_counter()
     snns, skipped = convert_for_steps(
-        model, recipe, None if calib is None else ReplayBatches(calib, seed=recipe.seed), steps,
+        model, recipe, replayed(calib, recipe.seed), steps,
         calib_batches=calib_batches, device=device, skip=skip_inapplicable, procs=procs,
         maxpool=maxpool, log=partial(stage, progress))
     steps = [t for t in steps if t not in skipped]
@@ -176,7 +189,7 @@ def evaluate(
     try:
         ann_correct, correct, total, seconds = count_correct(
             model, snns, progress_bar(chain([first], batches), progress, recipe.name,
-                                      total_batches), steps, accounting)
+                                      total_batches), steps, accounting, ann_cache)
     finally:
         if accounting is not None:
             accounting.close()

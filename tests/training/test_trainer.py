@@ -88,7 +88,7 @@ def test_fine_tuning_a_relu_checkpoint_starts_lambda_from_data(synthetic_cifar, 
     train(config(tmp_path / "qcfs", synthetic_cifar, weights=str(relu), lr=1e-9), log=messages.append)
     assert any("λ from data" in m for m in messages)
     net, _ = load_checkpoint(tmp_path / "qcfs")
-    lams = [float(m.lam) for m in net.modules() if hasattr(m, "lam")]
+    lams = [float(m.lam.detach()) for m in net.modules() if hasattr(m, "lam")]
     assert len(lams) == 3 and all(0 < v < 8.0 for v in lams)
 
 

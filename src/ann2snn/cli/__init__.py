@@ -52,6 +52,40 @@ def _add_evaluate(sub) -> None:
     ev.set_defaults(func=C.cmd_evaluate)
 
 
+def _add_compare(sub) -> None:
+    cp = sub.add_parser("compare", help="every method that applies, over T: which one to use",
+                        description="Evaluate every registered method that applies to the "
+                                    "network (or --methods) at every T on the same test and "
+                                    "calibration batches; print one table (accuracy, spikes per "
+                                    "neuron, energy, latency) with the Pareto-optimal rows "
+                                    "marked, and write a JSON that `ann2snn report` draws.")
+    add_network_options(cp)
+    add_conversion_options(cp, method=False)
+    cp.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
+                    help="comma-separated T values (1,2,4,8,16,32)")
+    cp.add_argument("--limit", type=positive_int, help="N evenly spaced test images only")
+    cp.add_argument("--json", metavar="PATH", help="write the comparison to PATH")
+    cp.add_argument("--markdown", metavar="PATH", help="write the table to PATH")
+    cp.set_defaults(func=C.cmd_compare)
+
+
+def _add_report(sub) -> None:
+    rp = sub.add_parser("report", help="figures, tables and a summary from report files",
+                        description="Draw report files (from evaluate --json, compare --json "
+                                    "or demo --json) into a folder: summary.md, rows.csv, "
+                                    "layers.csv, accuracy_vs_T.png, accuracy_vs_energy.png "
+                                    "(Pareto front marked), layers.png (firing rate and "
+                                    "ANN-SNN error per layer) and raster.png.")
+    rp.add_argument("reports", nargs="+", metavar="RESULT.json", help="report files")
+    rp.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    rp.add_argument("--method", help="the method the per-layer figures show (default: the "
+                    "most accurate at its largest T)")
+    rp.add_argument("--timesteps", type=positive_int, help="the T of the per-layer figure "
+                    "(default: the largest)")
+    rp.add_argument("--layer", help="the layer of the raster (default: the first)")
+    rp.set_defaults(func=C.cmd_report)
+
+
 def _add_convert(sub) -> None:
     cv = sub.add_parser("convert", help="convert a model and save the spiking network",
                         description="Convert a model (calibrating on its training split) and "
@@ -120,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_demo(sub)
     _add_evaluate(sub)
+    _add_compare(sub)
+    _add_report(sub)
     _add_convert(sub)
     _add_train(sub)
     methods = sub.add_parser("methods", help="list the registered conversion methods",

@@ -89,6 +89,72 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ann2snn import distributed as D
+    from ann2snn.compare import compare, format_compare_table
+    from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
+    methods = _method_list(args.methods)
+    options = method_options(args)
+    device = parse_device(args.device or default_device())
+    for path in (args.json, args.markdown):
+        if path:
+            check_output_file(path)
+    net = _network(args)
+    test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
+                         args.limit)
+    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
+    procs = D.setup(device)
+    shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
+    try:
+        result = compare(
+            net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
+            args.timesteps, SeededBatches(train, args.batch_size, args.seed), methods=methods,
+            log=_say if procs.main else (lambda m: None), dataset=net.dataset, model_name=net.name,
+            calib_batches=args.calib_batches, device=procs.device, progress=procs.main,
+            processes=procs, maxpool=args.maxpool, **options)
+    except BaseException:
+        D.teardown(procs, clean=False)
+        raise
+    D.teardown(procs)
+    if procs.main:
+        result["normalization"] = net.normalization.name
+        table = format_compare_table(result)
+        print(table)
+        if args.json:
+            write_json(result, args.json)
+        if args.markdown:
+            from ann2snn.outputs import atomic_write
+
+            atomic_write(args.markdown, lambda p: p.write_text(table + "\n"))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ann2snn.reporting.summary import write_report
+
+    written = write_report(args.reports, args.out, method=args.method, steps=args.timesteps,
+                           layer=args.layer)
+    print(f"wrote {len(written)} files to {args.out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _method_list(text: str | None) -> list[str] | None:
+    from ann2snn.methods import list_methods
+
+    if not text:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in list_methods()]
+    if unknown or not names:
+        raise Ann2SnnError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; "
+                           f"registered: {', '.join(list_methods())}")
+    return names
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     from ann2snn.conversion.converter import convert
     from ann2snn.conversion.serialize import save_snn

@@ -120,10 +120,14 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
                    help="held-out training batches that choose FTBC's iteration (4)")
 
 
-def add_conversion_options(parser: argparse.ArgumentParser) -> None:
-    """--method, --calib-batches and the method options."""
-    parser.add_argument("--method", default="robust", choices=list_methods(),
-                        help="conversion method (robust; see `ann2snn methods`)")
+def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True) -> None:
+    """--method (or --methods), --calib-batches, --maxpool and the method options."""
+    if method:
+        parser.add_argument("--method", default="robust", choices=list_methods(),
+                            help="conversion method (robust; see `ann2snn methods`)")
+    else:
+        parser.add_argument("--methods", metavar="A,B,..", help="comma-separated methods "
+                            f"(default: every one that applies: {', '.join(list_methods())})")
     parser.add_argument("--calib-batches", type=positive_int,
                         help="training batches for calibration (default: 10 for data "
                              "thresholds, 5 for SNNC and FTBC)")

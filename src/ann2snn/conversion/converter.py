@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, fx, nn
 
-from ann2snn.batches import ReplayBatches
+from ann2snn.batches import replayed
 from ann2snn.calibration import get_calibration
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.activations import ActivationSite, canonicalize_activations
@@ -167,8 +167,7 @@ def convert(
     device = model_device(model, device)
     prep = prepare_ann(model, maxpool)
     recipe = _resolved(recipe, prep, calib_batches)
-    if calib is not None and not isinstance(calib, ReplayBatches):
-        calib = ReplayBatches(calib, seed=recipe.seed)
+    calib = replayed(calib, recipe.seed)
     thresholds, shape = _thresholds(prep, recipe, calib, steps, calib_batches, device)
     record = ConversionRecord(recipe, steps, {s.name: s.origin for s in prep.sites},
                               prep.maxpool_replaced, prep.bn_folded, input_shape=shape)

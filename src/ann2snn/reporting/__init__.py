@@ -1,0 +1,1 @@
+"""Reports read back and drawn: ``ann2snn report``."""

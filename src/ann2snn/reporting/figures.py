@@ -1,0 +1,118 @@
+"""The figures of ``ann2snn report`` (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PERCENT = 100.0
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _label(report: dict, models: int) -> str:
+    options = ", ".join(f"{k}={v}" for k, v in report.get("options", {}).items())
+    name = f"{report['method']} ({options})" if options else report["method"]
+    return f"{report['model']}: {name}" if models > 1 else name
+
+
+def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
+    """Accuracy against T, one line per report, each model's ANN as a dashed line."""
+    plt = _pyplot()
+    models = sorted({r["model"] for r in reports})
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for r in reports:
+        steps = [row["T"] for row in r["snn"]]
+        acc = [PERCENT * row["accuracy"] for row in r["snn"]]
+        ax.plot(steps, acc, marker="o", ms=3, label=_label(r, len(models)))
+    for i, model in enumerate(models):
+        ann = next(r["ann"]["accuracy"] for r in reports if r["model"] == model)
+        ax.axhline(PERCENT * ann, ls="--", color="black", lw=1, alpha=0.7 - 0.2 * i,
+                   label=f"ANN ({model}) {PERCENT * ann:.2f} %")
+    ax.set_xscale("log", base=2)
+    all_steps = sorted({row["T"] for r in reports for row in r["snn"]})
+    ax.set_xticks(all_steps, [str(t) for t in all_steps])
+    ax.set_xlabel("time steps T")
+    ax.set_ylabel("top-1 accuracy (%)")
+    ax.set_title("Accuracy against time steps")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Path) -> None:
+    """Accuracy against energy per inference (log axis), Pareto-optimal points joined."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for method in dict.fromkeys(r["method"] for r in rows):
+        mine = [r for r in rows if r["method"] == method]
+        ax.scatter([r["energy_uj"] for r in mine], [PERCENT * r["accuracy"] for r in mine],
+                   s=18, label=method)
+    best = sorted((r for r, f in zip(rows, front) if f), key=lambda r: r["energy_uj"])
+    if best:
+        ax.step([r["energy_uj"] for r in best], [PERCENT * r["accuracy"] for r in best],
+                where="post", color="black", lw=1.2, label="Pareto front (accuracy, energy, latency)")
+        for r in best:
+            ax.annotate(f"T={r['T']}", (r["energy_uj"], PERCENT * r["accuracy"]), fontsize=6,
+                        xytext=(3, -8), textcoords="offset points")
+    for model, ann in anns.items():
+        ax.scatter([ann["energy_uj"]], [PERCENT * ann["accuracy"]], marker="*", s=120,
+                   color="black", label=f"ANN ({model})")
+    ax.set_xscale("log")
+    ax.set_xlabel("energy per inference (µJ, 45 nm: 4.6 pJ/MAC, 0.9 pJ/AC; memory ignored)")
+    ax.set_ylabel("top-1 accuracy (%)")
+    ax.set_title("Accuracy against energy")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def layer_profile(report: dict, steps: int, path: Path) -> None:
+    """Firing rate and ANN-SNN error of every spiking layer at one T."""
+    plt = _pyplot()
+    layers = report["layers"][str(steps)]
+    names = [r["layer"] for r in layers]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(7.5, 0.35 * len(names)), 5.6),
+                                      sharex=True)
+    x = range(len(names))
+    top.bar(x, [r["firing_rate"] for r in layers], color="tab:blue")
+    top.set_ylabel("firing rate\n(spikes / neuron / step)")
+    bottom.bar(x, [r["ann_snn_error"] for r in layers], color="tab:red")
+    bottom.set_ylabel("mean |ANN - SNN|\n(activation units)")
+    bottom.set_xticks(list(x), names, rotation=60, ha="right", fontsize=7)
+    bottom.set_xlabel("spiking layer (network order)")
+    top.set_title(f"{report['model']}, {report['method']}, T = {steps}: per layer")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def spike_raster(report: dict, layer: str, path: Path) -> None:
+    """Spike times of the recorded neurons of one layer (first test sample)."""
+    plt = _pyplot()
+    raster = report["raster"]
+    record = raster["layers"][layer]
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    for row, steps in enumerate(record["spike_steps"]):
+        ax.scatter(steps, [row] * len(steps), marker="|", s=120, color="black")
+    ax.set_yticks(range(len(record["neurons"])), [str(n) for n in record["neurons"]], fontsize=6)
+    ax.set_xlim(0.5, raster["T"] + 0.5)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("neuron (flat index)")
+    ax.set_title(f"{report['method']}: spikes of layer {layer}, first test image, T = {raster['T']}")
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
