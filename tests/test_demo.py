@@ -40,6 +40,16 @@ def test_errorfree_equals_its_ann_at_its_T(reports):
     assert snn == ann
 
 
+def test_bit_sparsity_lowers_errorfree_spikes_at_equal_accuracy(reports):
+    plain = next(r for r in reports if r["model"] == "small_cnn-qcfs15" and r["method"] == "errorfree")
+    sparse = next(r for r in reports if r["model"] == "small_cnn-qcfs15-sparse")
+    a, b = plain["snn"][0], sparse["snn"][0]
+    assert a["T"] == b["T"] == 4
+    assert b["spikes_per_neuron"] < 0.5 * a["spikes_per_neuron"]
+    assert abs(b["accuracy"] - a["accuracy"]) <= 0.01 and b["accuracy"] == sparse["ann"]["accuracy"]
+    assert b["energy_uj"] < a["energy_uj"]
+
+
 def test_every_registered_method_is_in_the_table(reports):
     from ann2snn.methods import list_methods
 

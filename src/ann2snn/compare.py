@@ -58,13 +58,15 @@ def pareto(rows: list[dict], objectives=OBJECTIVES) -> list[bool]:
 
 def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: Iterable | None,
             *, methods: Sequence[str] | None = None, log: Callable[[str], None] = lambda m: None,
-            dataset: str = "custom", model_name: str | None = None, **shared) -> dict:
+            dataset: str = "custom", model_name: str | None = None,
+            method_options: dict[str, dict] | None = None, **shared) -> dict:
     """Evaluate every method in ``methods`` (default: every registered preset) at every T.
 
     The calibration batches are taken once for all (:class:`~ann2snn.batches.ReplayBatches`)
     and the ANN's predictions are computed once per test batch; ``shared`` keyword arguments
     (``calib_batches``, ``device``, ``progress``, method options, ...) go to every
-    :func:`~ann2snn.evaluate.evaluate`. A method that does not apply to the network (or to
+    :func:`~ann2snn.evaluate.evaluate`; ``method_options[name]`` go to that method only. A
+    method that does not apply to the network (or to
     the options given) is listed under ``skipped`` with the reason.
     """
     steps = check_timestep_list(timesteps)
@@ -77,7 +79,7 @@ def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: I
         try:
             report = evaluate(model, data, steps, method, calib, skip_inapplicable=True,
                               dataset=dataset, model_name=model_name, ann_cache=ann_cache,
-                              **shared)
+                              **shared, **(method_options or {}).get(method, {}))
         except MethodError as exc:
             skipped[method] = str(exc)
             log(f"{method}: does not apply ({str(exc).split(';')[0]})")

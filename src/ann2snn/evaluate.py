@@ -193,18 +193,25 @@ def evaluate(
     finally:
         if accounting is not None:
             accounting.close()
-    ann_correct, total, *sums = all_sum([ann_correct, total, *correct.values()], procs)
+    counts = all_sum([ann_correct, total, *correct.values()], procs)
     if accounting is not None:
         accounting.reduce(procs)
-    rows = [{"T": t, "accuracy": c / total} for t, c in zip(correct, sums)]
+    return assemble_report(recipe, snns, skipped, steps, counts, accounting,
+                           seconds={"convert": convert_seconds, **seconds}, dataset=dataset,
+                           model=model_name or type(model).__name__, options=options)
+
+
+def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds, dataset,
+                    model, options) -> dict:
+    """The report of one evaluation from its counts ``[ANN correct, total, correct per T]``."""
+    ann_correct, total, *sums = counts
+    rows = [{"T": t, "accuracy": c / total} for t, c in zip(steps, sums)]
     extra = cost_fields(accounting, rows, steps)
     ann_costs = extra.pop("ann_costs", {})
-    first_snn = next(iter(snns.values()))
     report = make_report(
-        method=recipe.name, dataset=dataset, model=model_name or type(model).__name__,
-        ann_accuracy=ann_correct / total, snn=rows,
-        seconds={"convert": convert_seconds, **seconds}, samples=int(total),
-        latency=latency_note(first_snn),
+        method=recipe.name, dataset=dataset, model=model, ann_accuracy=ann_correct / total,
+        snn=rows, seconds=seconds, samples=int(total),
+        latency=latency_note(next(iter(snns.values()))),
         calibration={str(t if t is not None else "all"): s.info.calibration
                      for t, s in snns.items() if s.info.calibration},
         options=dict(options),

@@ -34,6 +34,16 @@ def _add_demo(sub) -> None:
     demo.set_defaults(func=C.cmd_demo)
 
 
+def _add_sweep_options(parser, what: str) -> None:
+    """--timesteps, --limit, --json of evaluate and compare."""
+    parser.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
+                        help="comma-separated T values (1,2,4,8,16,32)")
+    parser.add_argument("--limit", type=positive_int,
+                        help="N evenly spaced test images only (every class of a class-sorted "
+                             "folder is represented)")
+    parser.add_argument("--json", metavar="PATH", help=f"write {what} to PATH")
+
+
 def _add_evaluate(sub) -> None:
     ev = sub.add_parser("evaluate", help="ANN and SNN accuracy of a model at several T",
                         description="Convert a model with a method and report the ANN accuracy "
@@ -43,12 +53,7 @@ def _add_evaluate(sub) -> None:
                                     "counts summed).")
     add_network_options(ev)
     add_conversion_options(ev)
-    ev.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
-                    help="comma-separated T values (1,2,4,8,16,32)")
-    ev.add_argument("--limit", type=positive_int,
-                    help="evaluate on N evenly spaced test images only (every class of a "
-                         "class-sorted folder is represented)")
-    ev.add_argument("--json", metavar="PATH", help="write the report to PATH")
+    _add_sweep_options(ev, "the report")
     ev.set_defaults(func=C.cmd_evaluate)
 
 
@@ -61,10 +66,7 @@ def _add_compare(sub) -> None:
                                     "marked, and write a JSON that `ann2snn report` draws.")
     add_network_options(cp)
     add_conversion_options(cp, method=False)
-    cp.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
-                    help="comma-separated T values (1,2,4,8,16,32)")
-    cp.add_argument("--limit", type=positive_int, help="N evenly spaced test images only")
-    cp.add_argument("--json", metavar="PATH", help="write the comparison to PATH")
+    _add_sweep_options(cp, "the comparison")
     cp.add_argument("--markdown", metavar="PATH", help="write the table to PATH")
     cp.set_defaults(func=C.cmd_compare)
 

@@ -12,7 +12,7 @@ from ann2snn.cli.options import method_options
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import get_method
-from ann2snn.outputs import check_output_file, write_json
+from ann2snn.outputs import atomic_write, check_output_file, write_json
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -45,15 +45,17 @@ def _check_method(args: argparse.Namespace) -> dict:
     return options
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def _sweep(args: argparse.Namespace, run) -> tuple:
+    """Load the network and its splits, then ``run(net, test_loader, calib, procs, shared)``
+    on this process's shard of the test set (torchrun), leaving the process group cleanly.
+    Returns ``(net, procs, result)``."""
     from ann2snn import distributed as D
     from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
-    from ann2snn.evaluate import evaluate
 
-    options = _check_method(args)
     device = parse_device(args.device or default_device())
-    if args.json:
-        check_output_file(args.json, "--json")
+    for path in (args.json, getattr(args, "markdown", None)):
+        if path:
+            check_output_file(path)
     net = _network(args)
     test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
                          args.limit)
@@ -62,21 +64,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
     if procs.main:
         print(f"{net.name} on {net.dataset} ({len(test)} test images"
-              f"{f', {procs.world} processes' if procs.active else ''}), method {args.method}, "
-              f"input normalisation: {net.normalization.name}", file=sys.stderr)
+              f"{f', {procs.world} processes' if procs.active else ''}), input normalisation: "
+              f"{net.normalization.name}", file=sys.stderr)
+    shared = {"calib_batches": args.calib_batches, "device": procs.device, "progress": procs.main,
+              "dataset": net.dataset, "model_name": net.name, "processes": procs,
+              "maxpool": args.maxpool}
     try:
-        report = evaluate(
-            net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
-            args.timesteps, args.method, SeededBatches(train, args.batch_size, args.seed),
-            calib_batches=args.calib_batches, device=procs.device, progress=procs.main,
-            dataset=net.dataset, model_name=net.name, processes=procs, maxpool=args.maxpool,
-            **options)
+        result = run(net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
+                     SeededBatches(train, args.batch_size, args.seed), shared)
     except BaseException:
         D.teardown(procs, clean=False)
         raise
     D.teardown(procs)
+    if procs.main and isinstance(result, dict):
+        result["normalization"] = net.normalization.name
+    return net, procs, result
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ann2snn.evaluate import evaluate
+
+    options = _check_method(args)
+    _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
+        model, test, args.timesteps, args.method, calib, **shared, **options))
     if procs.main:
-        report["normalization"] = net.normalization.name
         ann = report["ann"]
         print(f"ANN accuracy: {ann['accuracy']:.4f}  energy {ann['energy_uj']:.4g} µJ "
               f"({ann['macs']:.4g} MACs)")
@@ -90,41 +101,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ann2snn import distributed as D
     from ann2snn.compare import compare, format_compare_table
-    from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
+
     methods = _method_list(args.methods)
     options = method_options(args)
-    device = parse_device(args.device or default_device())
-    for path in (args.json, args.markdown):
-        if path:
-            check_output_file(path)
-    net = _network(args)
-    test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
-                         args.limit)
-    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
-    procs = D.setup(device)
-    shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
-    try:
-        result = compare(
-            net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
-            args.timesteps, SeededBatches(train, args.batch_size, args.seed), methods=methods,
-            log=_say if procs.main else (lambda m: None), dataset=net.dataset, model_name=net.name,
-            calib_batches=args.calib_batches, device=procs.device, progress=procs.main,
-            processes=procs, maxpool=args.maxpool, **options)
-    except BaseException:
-        D.teardown(procs, clean=False)
-        raise
-    D.teardown(procs)
+    _, procs, result = _sweep(args, lambda model, test, calib, shared: compare(
+        model, test, args.timesteps, calib, methods=methods,
+        log=_say if shared["progress"] else (lambda m: None), **shared, **options))
     if procs.main:
-        result["normalization"] = net.normalization.name
         table = format_compare_table(result)
         print(table)
         if args.json:
             write_json(result, args.json)
         if args.markdown:
-            from ann2snn.outputs import atomic_write
-
             atomic_write(args.markdown, lambda p: p.write_text(table + "\n"))
     return 0
 

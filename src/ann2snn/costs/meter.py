@@ -40,22 +40,23 @@ class LayerMeter:
         self.raster: list[Tensor] = []
 
     def begin(self, ann: Tensor | None) -> None:
-        self.ann, self.running = None if ann is None else ann.flatten(1).double(), None
+        self.ann, self.running = None if ann is None else ann.flatten(1), None
 
     def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
-        s = spikes.detach().flatten(2).double()  # [steps, B, neurons]
-        per_step = s.sum(1)
-        end = offset + per_step.shape[0]
+        s = spikes.detach().flatten(2)  # [steps, B, neurons] of 0/1
+        end = offset + s.shape[0]
         if end > self.spikes.shape[0]:
             return  # a run longer than the evaluation asked for: not accounted
-        device = per_step.device
+        per_step = s.sum(1).double()  # exact: counts of at most B per neuron and step
+        if self.synapses.device != per_step.device:
+            self.synapses, self.routing = (w.to(per_step.device) for w in (self.synapses, self.routing))
         self.spikes[offset:end] += per_step.sum(1).cpu()
-        self.sops[offset:end] += (per_step @ self.synapses.to(device)).cpu()
-        self.routed[offset:end] += (per_step @ self.routing.to(device)).cpu()
+        self.sops[offset:end] += (per_step @ self.synapses).cpu()
+        self.routed[offset:end] += (per_step @ self.routing).cpu()
         if self.samples == 0:
-            self.raster.append(s[:, 0, self.raster_index.to(device)].cpu())
+            self.raster.append(s[:, 0, self.raster_index.to(s.device)].cpu())
         if self.ann is not None:
-            self._errors(values.detach().flatten(2).double(), offset)
+            self._errors(values.detach().flatten(2), offset)
 
     def _errors(self, v: Tensor, offset: int) -> None:
         position = offset
@@ -63,7 +64,7 @@ class LayerMeter:
             part = v[position - offset:t - offset].sum(0)
             self.running = part if self.running is None else self.running + part
             position = t
-            gap = (self.running / t - self.ann.to(v.device)).abs().mean(1)
+            gap = (self.running / t - self.ann.to(v.device)).abs().mean(1, dtype=torch.float64)
             self.error[t] += float(gap.sum())
         if position < offset + v.shape[0]:
             part = v[position - offset:].sum(0)

@@ -1,0 +1,50 @@
+"""``compare``: every applicable method on the same batches, Pareto rows marked."""
+
+import json
+
+import torch
+
+import ann2snn
+from ann2snn.cli import main
+from ann2snn.compare import compare, format_compare_table, pareto
+
+from conftest import labelled_batches
+
+
+def test_pareto_marks_rows_nothing_beats():
+    rows = [{"accuracy": 0.9, "energy_uj": 2.0, "latency_steps": 4},   # optimal
+            {"accuracy": 0.8, "energy_uj": 1.0, "latency_steps": 4},   # optimal (cheaper)
+            {"accuracy": 0.8, "energy_uj": 2.0, "latency_steps": 4},   # beaten by both
+            {"accuracy": 0.9, "energy_uj": 2.0, "latency_steps": 8},   # beaten by the first
+            {"accuracy": 0.5, "energy_uj": None, "latency_steps": 1}]  # no energy: never
+    assert pareto(rows) == [True, True, False, False, False]
+
+
+def test_compare_runs_what_applies_on_shared_batches():
+    model, data = labelled_batches(64)
+    result = compare(model, data[:2], [1, 2], data[2:], methods=["robust", "snnc-light", "qcfs"],
+                     calib_batches=2)
+    assert [r["method"] for r in result["reports"]] == ["robust", "snnc-light"]
+    assert "needs qcfs activations" in result["skipped"]["qcfs"]
+    assert len({r["ann"]["accuracy"] for r in result["reports"]}) == 1
+    alone = ann2snn.evaluate(model, data[:2], [1, 2], "snnc-light", data[2:], calib_batches=2)
+    assert alone["snn"] == result["reports"][1]["snn"]  # the same calibration batches
+    table = format_compare_table(result)
+    assert table.count("\n| ") == 4 and "qcfs does not apply" in table
+    assert all(isinstance(m, str) and t in (1, 2) for m, t in result["pareto"])
+
+
+def test_cli_compare_writes_json_and_table(tmp_path, capsys):
+    torch.manual_seed(0)
+    weights = tmp_path / "w.pt"
+    torch.save(ann2snn.create_model("small_cnn").state_dict(), weights)
+    out = tmp_path / "c.json"
+    assert main(["compare", "--model", "small_cnn", "--weights", str(weights), "--dataset",
+                 "digits", "--normalize", "digits", "--timesteps", "1,2", "--limit", "40",
+                 "--methods", "opi,rate,errorfree", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [r["method"] for r in result["reports"]] == ["opi", "rate"]
+    assert "errorfree" in result["skipped"]
+    assert "| * |" in capsys.readouterr().out
+    assert main(["compare", "--methods", "rate,nope", "--model", "small_cnn"]) == 2
+    assert "--methods: unknown nope" in capsys.readouterr().err
