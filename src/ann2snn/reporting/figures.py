@@ -49,7 +49,8 @@ def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
 
 
 def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Path) -> None:
-    """Accuracy against energy per inference (log axis), Pareto-optimal points joined."""
+    """Accuracy against energy per inference (log axis), the points no other beats on both
+    (``front``) joined."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for method in dict.fromkeys(r["method"] for r in rows):
@@ -59,7 +60,7 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
     best = sorted((r for r, f in zip(rows, front) if f), key=lambda r: r["energy_uj"])
     if best:
         ax.step([r["energy_uj"] for r in best], [PERCENT * r["accuracy"] for r in best],
-                where="post", color="black", lw=1.2, label="Pareto front (accuracy, energy, latency)")
+                where="post", color="black", lw=1.2, label="Pareto front (accuracy, energy)")
         for r in best:
             ax.annotate(f"T={r['T']}", (r["energy_uj"], PERCENT * r["accuracy"]), fontsize=6,
                         xytext=(3, -8), textcoords="offset points")

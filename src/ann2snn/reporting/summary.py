@@ -15,6 +15,7 @@ from ann2snn.outputs import check_output_dir
 from ann2snn.reporting import figures
 from ann2snn.reporting.load import read_reports
 
+ENERGY_FRONT = (("accuracy", 1), ("energy_uj", -1))
 FILES = ("summary.md", "rows.csv", "layers.csv", "accuracy_vs_T.png", "accuracy_vs_energy.png",
          "layers.png", "raster.png")
 
@@ -85,7 +86,8 @@ def write_report(paths: list[str | Path], out: str | Path, *, method: str | None
         _csv(tmp / "layers.csv", [{"method": r["method"], "T": t, **rec} for r in reports
                                   for t, recs in r.get("layers", {}).items() for rec in recs])
         figures.accuracy_vs_steps(reports, tmp / "accuracy_vs_T.png")
-        figures.accuracy_vs_energy(rows, front, anns, tmp / "accuracy_vs_energy.png")
+        figures.accuracy_vs_energy(rows, pareto(rows, ENERGY_FRONT), anns,
+                                   tmp / "accuracy_vs_energy.png")
         figures.layer_profile(report, steps, tmp / "layers.png")
         figures.spike_raster(report, layer, tmp / "raster.png")
         out.mkdir(parents=True, exist_ok=True)
