@@ -186,19 +186,27 @@ def evaluate(
     convert_seconds = time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
     accounting = Accounting(model, snns, steps, first[0], maxpool) if costs else None
+    counts, seconds = summed_counts(
+        model, snns, progress_bar(chain([first], batches), progress, recipe.name, total_batches),
+        steps, accounting, ann_cache, procs)
+    return assemble_report(recipe, snns, skipped, steps, counts, accounting,
+                           seconds={"convert": convert_seconds, **seconds}, dataset=dataset,
+                           model=model_name or type(model).__name__, options=options)
+
+
+def summed_counts(model, snns, batches, steps, accounting, ann_cache, procs) -> tuple[list, dict]:
+    """``[ANN correct, total, correct per T]`` over every process, and the seconds; the
+    accounting, if any, is detached and summed over the processes too."""
     try:
-        ann_correct, correct, total, seconds = count_correct(
-            model, snns, progress_bar(chain([first], batches), progress, recipe.name,
-                                      total_batches), steps, accounting, ann_cache)
+        ann_correct, correct, total, seconds = count_correct(model, snns, batches, steps,
+                                                             accounting, ann_cache)
     finally:
         if accounting is not None:
             accounting.close()
     counts = all_sum([ann_correct, total, *correct.values()], procs)
     if accounting is not None:
         accounting.reduce(procs)
-    return assemble_report(recipe, snns, skipped, steps, counts, accounting,
-                           seconds={"convert": convert_seconds, **seconds}, dataset=dataset,
-                           model=model_name or type(model).__name__, options=options)
+    return counts, seconds
 
 
 def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds, dataset,
