@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 PERCENT = 100.0
+LINE_STYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 def _pyplot():
@@ -22,18 +24,35 @@ def _label(report: dict, models: int) -> str:
     return f"{report['model']}: {name}" if models > 1 else name
 
 
+def _colors(plt, count: int):
+    cmap = plt.get_cmap("tab10" if count <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(count)]
+
+
+def _legend(ax, entries: int) -> None:
+    """Inside the axes when short, beside them when long."""
+    if entries <= 10:
+        ax.legend(fontsize=7, loc="lower right", ncol=2)
+    else:
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 + entries // 30)
+
+
 def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
-    """Accuracy against T, one line per report, each model's ANN as a dashed line."""
+    """Accuracy against T, one line per report (line style per model), each model's ANN as
+    a black line of its model's style."""
     plt = _pyplot()
     models = sorted({r["model"] for r in reports})
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for r in reports:
+    style = {m: LINE_STYLES[i % len(LINE_STYLES)] for i, m in enumerate(models)}
+    wide = len(reports) + len(models) > 10
+    fig, ax = plt.subplots(figsize=(11 if wide else 7.5, 4.8))
+    for r, color in zip(reports, _colors(plt, len(reports))):
         steps = [row["T"] for row in r["snn"]]
         acc = [PERCENT * row["accuracy"] for row in r["snn"]]
-        ax.plot(steps, acc, marker="o", ms=3, label=_label(r, len(models)))
-    for i, model in enumerate(models):
+        ax.plot(steps, acc, marker="o", ms=3, ls=style[r["model"]], color=color,
+                label=_label(r, len(models)))
+    for model in models:
         ann = next(r["ann"]["accuracy"] for r in reports if r["model"] == model)
-        ax.axhline(PERCENT * ann, ls="--", color="black", lw=1, alpha=0.7 - 0.2 * i,
+        ax.axhline(PERCENT * ann, ls=style[model], color="black", lw=1, alpha=0.6,
                    label=f"ANN ({model}) {PERCENT * ann:.2f} %")
     ax.set_xscale("log", base=2)
     all_steps = sorted({row["T"] for r in reports for row in r["snn"]})
@@ -42,9 +61,9 @@ def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
     ax.set_ylabel("top-1 accuracy (%)")
     ax.set_title("Accuracy against time steps")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    _legend(ax, len(reports) + len(models))
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -52,11 +71,15 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
     """Accuracy against energy per inference (log axis), the points no other beats on both
     (``front``) joined."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for method in dict.fromkeys(r["method"] for r in rows):
-        mine = [r for r in rows if r["method"] == method]
+    series = list(dict.fromkeys((r["model"], r["method"]) for r in rows))
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    wide = len(series) + len(models) > 10
+    fig, ax = plt.subplots(figsize=(11 if wide else 7.5, 4.8))
+    for (model, method), color in zip(series, _colors(plt, len(series))):
+        mine = [r for r in rows if (r["model"], r["method"]) == (model, method)]
         ax.scatter([r["energy_uj"] for r in mine], [PERCENT * r["accuracy"] for r in mine],
-                   s=18, label=method)
+                   s=18, color=color, marker=MARKERS[models.index(model) % len(MARKERS)],
+                   label=f"{model}: {method}" if len(models) > 1 else method)
     best = sorted((r for r, f in zip(rows, front) if f), key=lambda r: r["energy_uj"])
     if best:
         ax.step([r["energy_uj"] for r in best], [PERCENT * r["accuracy"] for r in best],
@@ -72,9 +95,9 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
     ax.set_ylabel("top-1 accuracy (%)")
     ax.set_title("Accuracy against energy")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    _legend(ax, len(series) + len(anns) + 1)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -96,7 +119,7 @@ def layer_profile(report: dict, steps: int, path: Path) -> None:
     for ax in (top, bottom):
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -115,5 +138,5 @@ def spike_raster(report: dict, layer: str, path: Path) -> None:
     ax.set_title(f"{report['method']}: spikes of layer {layer}, first test image, T = {raster['T']}")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
