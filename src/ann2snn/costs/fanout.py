@@ -179,10 +179,11 @@ class _Structural(fx.Interpreter):
 
     def _synapse(self, mod_or_fn, args, kwargs) -> Tensor:
         x = args[0]
-        if self.mode == "spikes":
+        if self.mode == "spikes":  # the synapses reached count; a current goes on, not spikes
+            out = _synaptic(mod_or_fn, args, kwargs)
             if self._reached(x):
-                self.synaptic_t = self.synaptic_t + _synaptic(mod_or_fn, args, kwargs).sum()
-            return torch.zeros_like(_synaptic(mod_or_fn, (x.detach(),) + tuple(args[1:]), kwargs))
+                self.synaptic_t = self.synaptic_t + out.sum()
+            return torch.zeros_like(out.detach())
         ones = (x.detach() != 0).to(x.dtype) if self.mode == "analog" else torch.ones_like(x)
         out = _synaptic(mod_or_fn, (ones,) + tuple(args[1:]), kwargs)
         self.macs += float(out.sum())
