@@ -2,7 +2,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ann2snn.functional import if_multistep, if_spike_count, if_step
+from ann2snn.functional import if_multistep, if_run_, if_spike_count, if_step
 
 
 @settings(max_examples=300, deadline=None)
@@ -49,3 +49,31 @@ def test_fast_multistep_equals_the_step_by_step_reference():
         s, v = if_step(v, currents[t] + bias[t], theta)
         assert torch.equal(spikes[t], s)
     assert torch.allclose(v_final, v)
+
+
+def test_in_place_run_equals_the_step_by_step_reference():
+    """if_run_ (the simulator's path) gives θ·s and the membrane of if_step, bit for bit."""
+    torch.manual_seed(1)
+    currents = torch.randn(9, 4, 3, 5, 5)
+    theta = torch.rand(3, 1, 1) + 0.5
+    beta = torch.randn(9, 3, 1, 1) * 0.1
+    v0 = theta * torch.rand(3, 5, 5)
+    v = v0.expand(4, 3, 5, 5).clone()
+    spikes = torch.empty_like(currents, dtype=torch.bool)
+    values = ann_values = if_run_(currents, theta, v, beta, spikes)
+    ref = v0.expand(4, 3, 5, 5)
+    for t in range(9):
+        s, ref = if_step(ref + currents[t], beta[t], theta)  # (v + I) + β, as the simulator adds
+        assert torch.equal(spikes[t], s.bool())
+        assert torch.equal(values[t], s * theta)
+    assert torch.equal(v, ref)
+    assert ann_values.stride() == currents.stride()
+
+
+def test_in_place_run_keeps_channels_last_and_needs_no_spike_tensor():
+    currents = torch.rand(3, 2, 4, 6, 6).contiguous()
+    cl = torch.stack([c.contiguous(memory_format=torch.channels_last) for c in currents])
+    theta = torch.tensor(0.4)
+    a = if_run_(currents, theta, torch.zeros(2, 4, 6, 6))
+    b = if_run_(cl, theta, torch.zeros(2, 4, 6, 6).contiguous(memory_format=torch.channels_last))
+    assert torch.equal(a, b)

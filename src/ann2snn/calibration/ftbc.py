@@ -12,12 +12,10 @@ with the best accuracy on held-out *training* batches, never on evaluation data.
 
 from __future__ import annotations
 
-import time
-
 import torch
 from torch import Tensor
 
-from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
+from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import register_calibration
 from ann2snn.errors import MethodError
 from ann2snn.snn.network import SpikingNetwork, decode
@@ -26,7 +24,10 @@ from ann2snn.snn.time import channelwise
 
 
 def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> None:
-    """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``)."""
+    """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``).
+
+    Step t is run as the IF layer runs it, ``m = (v + I[t]) + (β[t] + b)``, so that the
+    biases equal those of re-running the whole network for every layer and step."""
     steps, channels = currents.shape[0], currents.shape[2]
     if neuron.step_bias is None or neuron.step_bias.shape[0] != steps:
         neuron.step_bias = currents.new_zeros(steps, channels)
@@ -34,15 +35,15 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
     theta = neuron.param(neuron.threshold, currents)
     const = neuron.param(neuron.bias, currents)
     target = channel_mean(ann_act, leading=1)
-    v = torch.zeros_like(currents[0]) + neuron.param(neuron.v0, currents)
+    v = torch.empty_like(currents[0])
+    v.copy_(neuron.param(neuron.v0, currents).expand_as(v))
     for t in range(steps):
-        m = v + currents[t] + const
-        beta = channelwise(neuron.step_bias[t], sample_ndim)
-        out = theta * (m + beta >= theta).to(m.dtype)
+        m = v + currents[t]
+        out = theta * (m + (channelwise(neuron.step_bias[t], sample_ndim) + const) >= theta
+                       ).to(m.dtype)
         neuron.step_bias[t] -= eta * (channel_mean(out, leading=1) - target)
-        beta = channelwise(neuron.step_bias[t], sample_ndim)
-        spike = (m + beta >= theta).to(m.dtype)
-        v = m + beta - theta * spike
+        v = m + (channelwise(neuron.step_bias[t], sample_ndim) + const)
+        v = v - theta * (v >= theta).to(v.dtype)
 
 
 @torch.no_grad()
@@ -76,14 +77,14 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     if held and any(y is None for _, y in held):
         raise MethodError("ftbc picks its iteration on held-out training batches: the "
                           "calibration data must yield (x, y) pairs, or set holdout=0")
-    started = time.perf_counter()
+    clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None
     best_iter, best = 0, _biases(snn)
     history = [best_acc]
     for k in range(1, iterations + 1):
         for x, _ in calib:
             layerwise_pass(snn, ann, x, steps,
-                           lambda _name, n, cur, act: ftbc_update(n, cur, act, eta))
+                           lambda _name, n, cur, act: ftbc_update(n, cur, act, eta), clock)
         if held:
             acc = _accuracy(snn, held, steps)
             history.append(acc)
@@ -94,10 +95,8 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
             neuron.step_bias = best[name]
     else:
         best_iter = iterations
-    snn.info.calibration["ftbc"] = {
-        "eta": eta, "batches": len(calib), "iterations": iterations, "holdout_batches": len(held),
-        "chosen_iteration": best_iter, "holdout_accuracy": history,
-        "snn_passes": iterations * len(calib) + (iterations + 1) * len(held),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    snn.info.calibration["ftbc"] = clock.record(
+        steps, iterations, eta=eta, batches=len(calib), iterations=iterations,
+        holdout_batches=len(held), chosen_iteration=best_iter, holdout_accuracy=history,
+        snn_passes=iterations * len(calib) + (iterations + 1) * len(held))
 

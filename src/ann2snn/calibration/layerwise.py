@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import torch
@@ -23,23 +24,42 @@ def channel_mean(x: Tensor, leading: int) -> Tensor:
     return x.mean(dim=dims)
 
 
+class Clock:
+    """A calibration's seconds, and those of its ANN passes, for the cost ratio reported
+    with it: ``seconds / (T · one ANN pass over the calibration data)``."""
+
+    def __init__(self) -> None:
+        self.started, self.ann = time.perf_counter(), 0.0
+
+    def record(self, steps: int, sweeps: int, **fields) -> dict:
+        """``fields`` plus seconds; ``sweeps``: how many times the ANN saw the data."""
+        seconds = time.perf_counter() - self.started
+        ann_pass = self.ann / max(sweeps, 1)
+        ratio = round(seconds / (steps * ann_pass), 2) if ann_pass > 0 else None
+        return {**fields, "seconds": round(seconds, 3), "ann_pass_seconds": round(ann_pass, 4),
+                "ann_passes_per_step": ratio}
+
+
 @torch.no_grad()
 def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: int,
-                   update: LayerUpdate) -> Tensor:
+                   update: LayerUpdate, clock: Clock | None = None) -> Tensor:
     """Record the ANN's activations on ``x``, then run the SNN once for ``steps`` steps,
     calling ``update`` on each spiking layer's input currents just before the layer runs.
-    Returns the SNN's per-step outputs."""
+    Returns the SNN's per-step outputs; the ANN's seconds go to ``clock``."""
     acts: dict[str, Tensor] = {}
     hooks = []
     for name, _ in snn.neurons():
         module = ann.get_submodule(f"{SITE_PREFIX}.{name}")
         hooks.append(module.register_forward_hook(
             lambda _m, _i, out, name=name: acts.__setitem__(name, out.detach())))
+    started = time.perf_counter()
     try:
         ann(x)
     finally:
         for h in hooks:
             h.remove()
+    if clock is not None:
+        clock.ann += time.perf_counter() - started
     batch = x.shape[0]
 
     def before(name: str):

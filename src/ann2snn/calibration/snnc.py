@@ -8,11 +8,9 @@ with ``E[snn]`` the layer's output averaged over the T steps.
 
 from __future__ import annotations
 
-import time
-
 from torch import Tensor
 
-from ann2snn.calibration.layerwise import channel_mean, layerwise_pass, take_batches
+from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import register_calibration
 from ann2snn.snn.neuron import SpikingNeuron
 
@@ -31,12 +29,11 @@ def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_ac
 
 def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
     batches = take_batches(data, limit or 5, device)
-    started = time.perf_counter()
+    clock = Clock()
     for x, _ in batches:
-        layerwise_pass(snn, ann, x, steps, update)
-    snn.info.calibration[key] = {
-        "batches": len(batches), "snn_passes": len(batches),
-        "seconds": round(time.perf_counter() - started, 3)}
+        layerwise_pass(snn, ann, x, steps, update, clock)
+    snn.info.calibration[key] = clock.record(steps, 1, batches=len(batches),
+                                             snn_passes=len(batches))
 
 
 @register_calibration("snnc-bias")

@@ -3,6 +3,9 @@
     m[t] = v[t-1] + I[t] + beta[t]
     s[t] = 1[m[t] >= theta]
     v[t] = m[t] - theta * s[t],          v[0] = v0
+
+:func:`if_step` is the specification; :func:`if_multistep` and :func:`if_run_` are the
+fast forms, tested equal to it (docs/methods.md#simulation).
 """
 
 from __future__ import annotations
@@ -41,6 +44,29 @@ def if_multistep(
         spikes[t].copy_(v >= threshold)
         v.addcmul_(spikes[t], threshold, value=-1)
     return spikes, v
+
+
+def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | None = None,
+            spikes: Tensor | None = None) -> Tensor:
+    """Run ``T`` steps of ``currents [T, ...]`` from the membrane ``v``, updated in place.
+
+    Returns the outputs ``θ·s[t]`` ``[T, ...]``; writes ``s`` into the bool tensor ``spikes``
+    if given. Four in-place passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``,
+    ``v -= out``) and one more with ``step_bias`` (added as ``(v + I) + β[t]``): no
+    temporaries, no separate ``θ·s`` pass, no host synchronisation.
+    """
+    values = torch.empty_like(currents)
+    for t in range(currents.shape[0]):
+        v.add_(currents[t])
+        if step_bias is not None:
+            v.add_(step_bias[t])
+        out = values[t]
+        torch.ge(v, threshold, out=out)  # s as 0/1 in the output dtype: no conversion pass
+        if spikes is not None:
+            spikes[t].copy_(out)
+        out.mul_(threshold)
+        v.sub_(out)
+    return values
 
 
 def if_spike_count(z: Tensor, threshold: Tensor, v0: Tensor | float, steps: int) -> Tensor:

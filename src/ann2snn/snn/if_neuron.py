@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ann2snn.errors import MethodError
-from ann2snn.functional.if_neuron import if_multistep
+from ann2snn.functional.if_neuron import if_run_
 from ann2snn.snn.neuron import SpikingNeuron
 
 
@@ -27,6 +27,7 @@ class IFNeuron(SpikingNeuron):
 
     def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None):
         super().__init__()
+        self._has_bias = False
         self.register_buffer("threshold", _tensor(threshold))
         self.register_buffer("v0", _tensor(v0))
         self.register_buffer("bias", _tensor(bias))
@@ -40,14 +41,21 @@ class IFNeuron(SpikingNeuron):
     def chunkable(self) -> bool:  # type: ignore[override]
         return self.permute is None
 
-    def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
+    def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
+        """``m[t] = (v[t-1] + I[t]) + (b + β[t])``; spikes only when someone records them."""
         theta = self.param(self.threshold, currents)
-        step_bias = self._step_bias(currents)
-        if self.bias.abs().sum() > 0:
-            currents = currents + self.param(self.bias, currents)
-        v_init = self.param(self.v0, currents) if self.offset == 0 else self.state
-        spikes, self.state = if_multistep(currents, theta, v_init, step_bias)
-        return spikes, spikes * theta
+        if self.offset == 0:  # one host check per run, none per step
+            self._has_bias = bool(self.bias.ne(0).any())
+            self.state = torch.empty_like(currents[0])
+            self.state.copy_(self.param(self.v0, currents).expand_as(self.state))
+        extra = self._step_bias(currents)
+        if self._has_bias:
+            bias = self.param(self.bias, currents)
+            extra = bias.expand(currents.shape[0], *bias.shape) if extra is None else extra + bias
+        wanted = self.observer is not None or self.monitor
+        spikes = torch.empty_like(currents, dtype=torch.bool) if wanted else None
+        values = if_run_(currents, theta, self.state, extra, spikes)
+        return (spikes.to(values.dtype) if wanted else None), values
 
     def _step_bias(self, currents: Tensor) -> Tensor | None:
         if self.step_bias is None:

@@ -13,6 +13,8 @@ from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.neuron import SpikingNeuron
 
+CHANNELS_LAST = torch.channels_last
+
 
 class SpikingNetwork(nn.Module):
     """Runs ``T`` steps with direct input coding and returns the per-step outputs.
@@ -30,6 +32,9 @@ class SpikingNetwork(nn.Module):
         self.info = info
         self.net.eval()
         self._sizes: dict[tuple[int, ...], tuple[int, int]] = {}
+        for module in self.net.modules():  # see forward: images run channels-last
+            if isinstance(module, nn.Conv2d):
+                module.weight.data = module.weight.data.contiguous(memory_format=CHANNELS_LAST)
 
     # -- structure ---------------------------------------------------------------------
     def neurons(self) -> list[tuple[str, SpikingNeuron]]:
@@ -58,7 +63,7 @@ class SpikingNetwork(nn.Module):
 
     # -- simulation --------------------------------------------------------------------
     #: default bound on time-steps x batch per chunk (memory grows with T·B otherwise)
-    chunk_samples: int = 256
+    chunk_samples: int = 128
 
     def forward(self, x: Tensor, timesteps: int | None = None, chunk: int | None = None) -> Tensor:
         """Simulate ``timesteps`` steps; returns ``[T, B, ...]``.
@@ -66,9 +71,13 @@ class SpikingNetwork(nn.Module):
         Networks whose neurons can carry state run in chunks of ``chunk`` steps (default:
         about ``chunk_samples / B``), which bounds memory and keeps tensors cache-sized;
         the result is the same as one chunk of ``T`` steps. ``chunk=0`` disables chunking.
-        A simulation whose memory estimate exceeds the free memory is refused before it starts.
+        Images run channels-last (faster convolutions on CPU and GPU; the same values up to
+        the convolutions' rounding). A simulation whose memory estimate exceeds the free
+        memory is refused before it starts.
         """
         steps = _check_call(x, timesteps, getattr(self.info, "input_shape", None))
+        if x.dim() == 4:
+            x = x.contiguous(memory_format=CHANNELS_LAST)
         batch = x.shape[0]
         neurons = [n for _, n in self.neurons()]
         if chunk is None:
