@@ -125,3 +125,27 @@ def test_load_snn_rejects_a_missing_or_foreign_file(tmp_path, net_and_data):
     bad.write_bytes(b"garbage")
     with pytest.raises(ann2snn.WeightsError, match="cannot read"):
         ann2snn.load_snn(bad, model)
+
+
+@pytest.mark.parametrize("base", ["opi", "snnc-light"])
+def test_layer_local_ftbc_equals_rerunning_the_whole_network(net_and_data, base):
+    """One SNN pass per batch finds the biases of N·T whole-network runs (the official
+    schedule, benchmarks/ftbc_reference.py), on a base with and without constant biases."""
+    import copy
+    import importlib.util
+    from pathlib import Path
+
+    from ann2snn.conversion.converter import prepare_ann
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "ftbc_reference.py"
+    spec = importlib.util.spec_from_file_location("ftbc_reference", path)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    model, data = net_and_data
+    batches = [x for x, _ in data[:2]]
+    ours = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base=base, iterations=2,
+                           batches=2, holdout=0, calib_batches=2)
+    slow = copy.deepcopy(ann2snn.convert(model, base, calib=data, timesteps=4, calib_batches=2))
+    reference.ftbc_reference(slow, prepare_ann(model).gm, batches, 4, eta=0.5, iterations=2)
+    for (name, a), (_, b) in zip(ours.neurons(), slow.neurons()):
+        assert torch.equal(a.step_bias, b.step_bias), name

@@ -23,8 +23,9 @@ from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import channelwise
 
 
-def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> None:
-    """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``).
+def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> Tensor:
+    """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``);
+    returns the layer's outputs with the corrected biases ``[T, B, ...]``.
 
     Step t is run as the IF layer runs it, ``m = (v + I[t]) + (β[t] + b)``, so that the
     biases equal those of re-running the whole network for every layer and step."""
@@ -37,13 +38,16 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
     target = channel_mean(ann_act, leading=1)
     v = torch.empty_like(currents[0])
     v.copy_(neuron.param(neuron.v0, currents).expand_as(v))
+    values = torch.empty_like(currents)
     for t in range(steps):
-        m = v + currents[t]
-        out = theta * (m + (channelwise(neuron.step_bias[t], sample_ndim) + const) >= theta
-                       ).to(m.dtype)
-        neuron.step_bias[t] -= eta * (channel_mean(out, leading=1) - target)
-        v = m + (channelwise(neuron.step_bias[t], sample_ndim) + const)
-        v = v - theta * (v >= theta).to(v.dtype)
+        out = values[t]
+        v.add_(currents[t])  # m = v + I[t]; the step as it stands: (m + (β[t] + b)) >= θ
+        torch.ge(v + (channelwise(neuron.step_bias[t], sample_ndim) + const), theta, out=out)
+        neuron.step_bias[t] -= eta * (channel_mean(out.mul_(theta), leading=1) - target)
+        v.add_(channelwise(neuron.step_bias[t], sample_ndim) + const)  # redo step t
+        torch.ge(v, theta, out=out)
+        v.sub_(out.mul_(theta))
+    return values
 
 
 @torch.no_grad()

@@ -12,10 +12,12 @@ from ann2snn.batches import iterate_batches
 from ann2snn.conversion.activations import SITE_PREFIX
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
-from ann2snn.snn.time import unfold_time
+from ann2snn.snn.time import fold_time, unfold_time
 
-#: ``update(name, neuron, currents [T, B, C, ...], ann_activation [B, C, ...])``
-LayerUpdate = Callable[[str, SpikingNeuron, Tensor, Tensor], None]
+#: ``update(name, neuron, currents [T, B, C, ...], ann_activation [B, C, ...])``; it may
+#: return the layer's outputs ``[T, B, C, ...]`` for these currents (then the layer is not
+#: run a second time), or None
+LayerUpdate = Callable[[str, SpikingNeuron, Tensor, Tensor], "Tensor | None"]
 
 
 def channel_mean(x: Tensor, leading: int) -> Tensor:
@@ -62,17 +64,22 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
         clock.ann += time.perf_counter() - started
     batch = x.shape[0]
 
-    def before(name: str):
-        def hook(neuron: SpikingNeuron, args):
-            update(name, neuron, unfold_time(args[0], steps, batch), acts[name])
-        return hook
+    def calibrated(name: str, neuron: SpikingNeuron):
+        run = neuron.forward
 
-    hooks = [n.register_forward_pre_hook(before(name)) for name, n in snn.neurons()]
+        def forward(inputs: Tensor) -> Tensor:
+            values = update(name, neuron, unfold_time(inputs, steps, batch), acts[name])
+            return run(inputs) if values is None or neuron.permute else fold_time(values)
+        return forward
+
+    neurons = [n for _, n in snn.neurons()]
+    for name, neuron in snn.neurons():
+        neuron.forward = calibrated(name, neuron)  # for this pass only
     try:
         return snn(x, steps, chunk=0)
     finally:
-        for h in hooks:
-            h.remove()
+        for neuron in neurons:
+            del neuron.forward
 
 
 def take_batches(data, count: int, device) -> list[tuple[Tensor, Tensor | None]]:

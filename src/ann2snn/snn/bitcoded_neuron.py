@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from ann2snn.errors import MethodError
@@ -29,18 +30,26 @@ class BitCodedNeuron(TwoPhaseNeuron):
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
         steps = self.steps
-        if 2**steps - 1 != self.levels:
-            raise MethodError(
-                f"this bit-coded layer has L = {self.levels} levels and runs only at "
-                f"T = log2(L + 1); got T = {steps}"
-            )
-        one = total.unsqueeze(0)
-        u = total / steps + self.param(self.bias, one)
-        lam = self.param(self.threshold, one)
+        u, lam = self._input(total)
         thresholds = bitcoded_thresholds(lam, self.levels, steps)  # [T, *lam.shape]
         thresholds = thresholds.reshape(steps, *([1] * (u.dim() - lam.dim())), *lam.shape)
         spikes = bitcoded_fire(u, thresholds)
         return spikes, spikes * thresholds * steps
+
+    def mean_output(self, total: Tensor) -> Tensor:
+        """``(λ/L)·clamp(floor(U·L/λ), 0, L)``: the value of the bits :meth:`fire` emits."""
+        u, lam = self._input(total)
+        return lam / self.levels * torch.clamp(torch.floor(u * self.levels / lam), 0, self.levels)
+
+    def _input(self, total: Tensor) -> tuple[Tensor, Tensor]:
+        """``U`` (time-mean input plus bias) and ``λ``; checks that ``T = log2(L + 1)``."""
+        if 2**self.steps - 1 != self.levels:
+            raise MethodError(
+                f"this bit-coded layer has L = {self.levels} levels and runs only at "
+                f"T = log2(L + 1); got T = {self.steps}"
+            )
+        one = total.unsqueeze(0)
+        return total / self.steps + self.param(self.bias, one), self.param(self.threshold, one)
 
     def describe(self) -> str:
         return (f"λ={self.threshold.mean().item():.4g} L={self.levels} θ_t = 2^(T-t)·λ/L "

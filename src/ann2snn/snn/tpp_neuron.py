@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from ann2snn.functional.two_phase import TPP_G, tpp_fire
@@ -30,11 +31,21 @@ class TPPNeuron(TwoPhaseNeuron):
         self.register_buffer("bias", _tensor(bias))
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
-        theta = self.param(self.threshold, total.unsqueeze(0))
-        v = total + self.param(self.v0, total.unsqueeze(0)) + self.steps * self.param(
-            self.bias, total.unsqueeze(0))
+        theta, v = self._potential(total)
         spikes = tpp_fire(v, theta, self.steps, self.g, self.generator(total.device))
         return spikes, spikes * theta
+
+    def mean_output(self, total: Tensor) -> Tensor | None:
+        """``g = floor``: ``θ·clamp(floor(V/θ), 0, T)/T`` whatever steps the spikes take."""
+        if self.g != "floor":
+            return None
+        theta, v = self._potential(total)
+        return theta * torch.clamp(torch.floor(v / theta), 0, self.steps) / self.steps
+
+    def _potential(self, total: Tensor) -> tuple[Tensor, Tensor]:
+        one = total.unsqueeze(0)
+        theta = self.param(self.threshold, one)
+        return theta, total + self.param(self.v0, one) + self.steps * self.param(self.bias, one)
 
     def describe(self) -> str:
         th = self.threshold

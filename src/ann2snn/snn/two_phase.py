@@ -2,8 +2,10 @@
 
 Because the next layer only sums what it receives, such a layer can hand on its time-mean
 in the constant ``[B, ...]`` layout (``count_coded``, the default): each two-phase layer then
-costs one pass over the summed input instead of T (docs/methods.md#two-phase). With
-``count_coded = False`` the full spike train ``[T·B, ...]`` is passed on: the reference.
+costs one pass over the summed input instead of T (docs/methods.md#two-phase). Where the
+time-mean has a closed form (:meth:`TwoPhaseNeuron.mean_output`) and nobody records the
+spikes, the fire phase itself is skipped. With ``count_coded = False`` the full spike train
+``[T·B, ...]`` is passed on: the reference.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class TwoPhaseNeuron(SpikingNeuron):
             total = x * steps
         else:
             total = unfold_time(x, steps, batch).sum(0)
+        if self.count_coded and self.observer is None and not self.monitor and not self.permute:
+            mean = self.mean_output(total)
+            if mean is not None:
+                return mean
         spikes, values = self.fire(total)
         self.record(spikes, values)
         return values.mean(0) if self.count_coded else fold_time(values)
@@ -36,6 +42,11 @@ class TwoPhaseNeuron(SpikingNeuron):
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
         """``Σ_t I[t]`` ``[B, ...]`` -> ``(spikes, values)``, both ``[T, B, ...]``."""
         raise NotImplementedError
+
+    def mean_output(self, total: Tensor) -> Tensor | None:
+        """The time-mean of the outputs :meth:`fire` would emit, in closed form, or None
+        where there is none (it would need the random draws)."""
+        return None
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         return self.fire(currents.sum(0))
