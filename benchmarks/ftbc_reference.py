@@ -44,7 +44,8 @@ def ftbc_reference(snn: SpikingNetwork, ann: fx.GraphModule, batches: list[Tenso
                 for t in range(steps):
                     seen: list[Tensor] = []
                     hook = neuron.register_forward_hook(
-                        lambda _m, _i, out: seen.append(unfold_time(out, t + 1, x.shape[0])[t]))
+                        lambda _m, _i, out, seen=seen, t=t, b=x.shape[0]:
+                        seen.append(unfold_time(out, t + 1, b)[t]))
                     try:
                         snn(x, t + 1, chunk=0)
                     finally:
