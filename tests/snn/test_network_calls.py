@@ -45,3 +45,22 @@ def test_a_network_converted_without_data_names_the_mismatch():
 def test_a_simulation_too_large_for_memory_is_refused_before_it_runs(snn):
     with pytest.raises(Ann2SnnError, match=r"simulating T = 10000000000 steps of 2 samples"):
         snn(torch.rand(2, 1, 8, 8), 10**10)
+
+
+@pytest.mark.parametrize("method", ["opi", "rts", "tpp"])
+def test_no_host_synchronisation_per_step(tiny_resnet, method, monkeypatch):
+    """The CUDA path stays asynchronous: reading a tensor on the host (item, bool, float,
+    tolist, cpu, numpy) happens a fixed number of times per run, never once per step."""
+    x = torch.rand(4, 3, 8, 8)
+    snn = ann2snn.convert(tiny_resnet, method, calib=[x], timesteps=16)
+    reads = []
+    for name in ("item", "__bool__", "__float__", "__int__", "tolist", "cpu", "numpy"):
+        original = getattr(torch.Tensor, name)
+        monkeypatch.setattr(torch.Tensor, name, lambda self, *a, _o=original, _n=name, **k:
+                            (reads.append(_n), _o(self, *a, **k))[1])
+    counts = []
+    for steps in (4, 16):
+        reads.clear()
+        snn(x, steps, chunk=1)
+        counts.append(len(reads))
+    assert counts[0] == counts[1], counts
