@@ -61,13 +61,16 @@ def race(systems: dict, repeats: int) -> dict[str, float]:
     return best
 
 
+def normalized(x: torch.Tensor) -> torch.Tensor:
+    """The shared ResNet-20's input normalisation, applied before either converter sees x."""
+    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in NORMALIZATIONS["imagenet"])
+    return (x - mean) / std
+
+
 def test_batches(limit: int | None):
-    norm = NORMALIZATIONS["imagenet"]
     test = load_dataset("cifar10", SHARED / "data" / "cifar-10-subset", "test")
-    xs = torch.stack([test[i][0] for i in range(len(test))])
+    xs = normalized(torch.stack([test[i][0] for i in range(len(test))]))
     ys = torch.tensor([test[i][1] for i in range(len(test))])
-    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in norm)
-    xs = (xs - mean) / std
     if limit:
         xs, ys = xs[:limit], ys[:limit]
     return list(zip(xs.split(128), ys.split(128)))
@@ -75,8 +78,7 @@ def test_batches(limit: int | None):
 
 def train_batches(count: int):
     train = load_dataset("cifar10", SHARED / "data" / "cifar-10-subset", "train")
-    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in NORMALIZATIONS["imagenet"])
-    return [((x - mean) / std, y) for (x, y), _ in zip(SeededBatches(train, 128), range(count))]
+    return [(normalized(x), y) for (x, y), _ in zip(SeededBatches(train, 128), range(count))]
 
 
 @torch.no_grad()

@@ -72,13 +72,13 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
             return run(inputs) if values is None or neuron.permute else fold_time(values)
         return forward
 
-    neurons = [n for _, n in snn.neurons()]
-    for name, neuron in snn.neurons():
+    layers = snn.neurons()
+    for name, neuron in layers:
         neuron.forward = calibrated(name, neuron)  # for this pass only
     try:
         return snn(x, steps, chunk=0)
     finally:
-        for neuron in neurons:
+        for _, neuron in layers:
             del neuron.forward
 
 

@@ -27,22 +27,15 @@ def if_multistep(
     v0: Tensor | float = 0.0,
     step_bias: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """Run ``T`` steps on ``currents`` of shape ``[T, ...]``.
+    """Run ``T`` steps on ``currents`` of shape ``[T, ...]`` from ``v0``.
 
     ``threshold``, ``v0`` and ``step_bias[t]`` broadcast against one step ``currents[t]``.
-    Returns ``(spikes [T, ...], v_final)``. Equal to iterating :func:`if_step` (the
-    reference), but updates one membrane buffer in place: four tensor ops per step.
+    Returns ``(spikes [T, ...], v_final)``: :func:`if_run_` with the spikes kept.
     """
-    steps = currents.shape[0]
     v = torch.empty_like(currents[0])
     v.copy_(torch.as_tensor(v0, dtype=v.dtype, device=v.device).expand_as(v))
     spikes = torch.empty_like(currents)
-    for t in range(steps):
-        v.add_(currents[t])
-        if step_bias is not None:
-            v.add_(step_bias[t])
-        spikes[t].copy_(v >= threshold)
-        v.addcmul_(spikes[t], threshold, value=-1)
+    if_run_(currents, threshold, v, step_bias, spikes)
     return spikes, v
 
 
@@ -50,8 +43,8 @@ def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | 
             spikes: Tensor | None = None) -> Tensor:
     """Run ``T`` steps of ``currents [T, ...]`` from the membrane ``v``, updated in place.
 
-    Returns the outputs ``θ·s[t]`` ``[T, ...]``; writes ``s`` into the bool tensor ``spikes``
-    if given. Four in-place passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``,
+    Returns the outputs ``θ·s[t]`` ``[T, ...]``; writes ``s`` (0/1) into ``spikes`` if given.
+    Four in-place passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``,
     ``v -= out``) and one more with ``step_bias`` (added as ``(v + I) + β[t]``): no
     temporaries, no separate ``θ·s`` pass, no host synchronisation.
     """

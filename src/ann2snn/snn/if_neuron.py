@@ -53,9 +53,8 @@ class IFNeuron(SpikingNeuron):
             bias = self.param(self.bias, currents)
             extra = bias.expand(currents.shape[0], *bias.shape) if extra is None else extra + bias
         wanted = self.observer is not None or self.monitor
-        spikes = torch.empty_like(currents, dtype=torch.bool) if wanted else None
-        values = if_run_(currents, theta, self.state, extra, spikes)
-        return (spikes.to(values.dtype) if wanted else None), values
+        spikes = torch.empty_like(currents) if wanted else None
+        return spikes, if_run_(currents, theta, self.state, extra, spikes)
 
     def _step_bias(self, currents: Tensor) -> Tensor | None:
         if self.step_bias is None:
