@@ -91,6 +91,27 @@ def test_tampered_snn_metadata_is_refused(tmp_path, edit, message):
         ann2snn.load_snn(path, model)
 
 
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m["architecture"].update(model="os:system"), "never imports a name read"),
+    (lambda m: m["architecture"].update(model="not_a_model"), "unknown model 'not_a_model'"),
+    (lambda m: m["architecture"].update(model_options={"width": [1]}), "plain values"),
+    (lambda m: m["architecture"].update(normalization={"name": "x", "mean": ["a"]}),
+     "non-numbers"),
+    (lambda m: m.update(architecture="small_cnn"), "no architecture record"),
+])
+def test_a_tampered_architecture_record_builds_nothing(tmp_path, edit, message, monkeypatch):
+    """Loading with no ANN object reads the architecture: checked, never imported."""
+    import os
+
+    monkeypatch.setattr(os, "system", lambda *_: pytest.fail("os.system was called"))
+    model = ann2snn.create_model("small_cnn").eval()
+    path = tmp_path / "s.safetensors"
+    ann2snn.save_snn(ann2snn.convert(model, "robust", calib=[torch.rand(4, 1, 8, 8)]), path)
+    _tamper_snn(path, edit)
+    with pytest.raises(WeightsError, match=message):
+        ann2snn.load_snn(path)
+
+
 def test_nan_tensors_in_an_snn_file_are_refused(tmp_path):
     model = ann2snn.create_model("small_cnn").eval()
     path = tmp_path / "s.safetensors"

@@ -18,7 +18,9 @@ from ann2snn.snn.network import SpikingNetwork
 class ConversionRecord:
     """What a conversion did (``snn.info``): the resolved recipe, ``T`` if the conversion
     depends on it, where each spiking layer comes from, what the pipeline changed, what each
-    calibration pass cost, and the input shape it was converted for (when data was seen)."""
+    calibration pass cost, the input shape it was converted for (when data was seen), and
+    how to rebuild the ANN's architecture (:func:`ann2snn.models.normalize.architecture_of`;
+    None for a model object ann2snn did not build)."""
 
     recipe: Recipe
     timesteps: int | None
@@ -27,6 +29,7 @@ class ConversionRecord:
     bn_folded: int = 0
     calibration: dict[str, dict] = field(default_factory=dict)
     input_shape: tuple[int, ...] | None = None
+    architecture: dict | None = None
 
 
 def assemble(gm: fx.GraphModule, sites: list[ActivationSite], thresholds: dict[str, Tensor],

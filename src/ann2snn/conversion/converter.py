@@ -26,6 +26,7 @@ from ann2snn.errors import Ann2SnnError, ConversionError, MethodError
 from ann2snn.methods import get_method
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
 from ann2snn.methods.recipe import Recipe
+from ann2snn.models.normalize import architecture_of
 from ann2snn.snn.network import SpikingNetwork
 
 #: calibration batches that data thresholds read when ``calib_batches`` is not given
@@ -170,7 +171,8 @@ def convert(
     calib = replayed(calib, recipe.seed)
     thresholds, shape = _thresholds(prep, recipe, calib, steps, calib_batches, device)
     record = ConversionRecord(recipe, steps, {s.name: s.origin for s in prep.sites},
-                              prep.maxpool_replaced, prep.bn_folded, input_shape=shape)
+                              prep.maxpool_replaced, prep.bn_folded, input_shape=shape,
+                              architecture=architecture_of(model))
     snn = assemble(prep.gm, prep.sites, thresholds, record).to(device)
     for step in recipe.calibration:
         if calib is None:

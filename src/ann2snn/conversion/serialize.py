@@ -1,10 +1,13 @@
-"""Save a converted network as safetensors (+ its recipe as metadata); load it onto the ANN.
+"""Save a converted network as safetensors (+ its recipe as metadata); load it back alone.
 
 The file holds every tensor of the spiking network (weights with BN folded, thresholds,
-initial potentials, biases, FTBC's per-step biases) and the recipe as JSON. Loading
-rebuilds the spiking graph from the same ANN architecture with the one assembly step of
-:mod:`ann2snn.conversion.assemble`, without calibration data, and loads the tensors:
-nothing is unpickled, and every metadata field is checked (nothing read is called).
+initial potentials, biases, FTBC's per-step biases) and, as JSON: the recipe (seed
+included), ``T``, the input shape and the ANN's architecture (registered model name, classes,
+activation, options, input normalisation) when ann2snn built the model. Loading rebuilds the
+spiking graph from that architecture (or from the model the user gives) with the one
+assembly step of :mod:`ann2snn.conversion.assemble`, without calibration data, and loads the
+tensors: nothing is unpickled, every metadata field is checked, and a ``package.module:
+function`` read from the file is imported only when the user names it again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.converter import prepare_ann
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.methods.recipe import recipe_from_record
+from ann2snn.models.checkpoint import check_architecture
+from ann2snn.models.loading import model_from_architecture
 from ann2snn.outputs import atomic_write, check_output_file
 from ann2snn.snn.network import SpikingNetwork
 
@@ -37,7 +42,8 @@ def save_snn(snn: SpikingNetwork, path: str | Path) -> None:
     info: ConversionRecord = snn.info
     meta = {"format": FORMAT, "recipe": asdict(info.recipe), "timesteps": info.timesteps,
             "maxpool_replaced": info.maxpool_replaced,
-            "input_shape": None if info.input_shape is None else list(info.input_shape)}
+            "input_shape": None if info.input_shape is None else list(info.input_shape),
+            "architecture": info.architecture}
     state = {k: v.detach().cpu().contiguous().clone() for k, v in snn.state_dict().items()}
     atomic_write(path, lambda p: save_file(state, str(p), metadata={"ann2snn": json.dumps(meta)}))
 
@@ -73,15 +79,40 @@ def _check_meta(meta: dict, path: Path) -> ConversionRecord:
         raise WeightsError(f"{path}: damaged metadata (input_shape {shape!r})")
     if not isinstance(replaced, list) or not all(isinstance(n, str) for n in replaced):
         raise WeightsError(f"{path}: damaged metadata (maxpool_replaced)")
+    architecture = meta.get("architecture")
+    if architecture is not None:
+        architecture = check_architecture(architecture, f"{path}: the architecture record")
     return ConversionRecord(recipe, steps, {}, replaced,
-                            input_shape=None if shape is None else tuple(shape))
+                            input_shape=None if shape is None else tuple(shape),
+                            architecture=architecture)
 
 
-def load_snn(path: str | Path, model: nn.Module) -> SpikingNetwork:
-    """Rebuild the spiking network saved at ``path`` for the ANN architecture ``model``."""
+def _model_for(record: ConversionRecord, model: nn.Module | str | None, path: Path) -> nn.Module:
+    """The ANN structure to assemble onto: ``model`` as given, else the file's architecture
+    (``model`` a name: the one the user trusts; it must be the file's)."""
+    if isinstance(model, nn.Module):
+        return model
+    if model is not None and not isinstance(model, str):
+        raise Ann2SnnError(f"load_snn: model must be an nn.Module or a model name, got "
+                           f"{type(model).__name__}")
+    arch = record.architecture
+    if arch is None:
+        raise WeightsError(f"{path} was converted from a model ann2snn did not build, so it does "
+                           "not record its architecture: pass the ANN, load_snn(path, model)")
+    if model is not None and model != arch["model"]:
+        raise WeightsError(f"{path} holds a converted {arch['model']}, not a {model}; drop the "
+                           "model name or pass the matching file")
+    return model_from_architecture(arch, str(path), trusted=model)
+
+
+def load_snn(path: str | Path, model: nn.Module | str | None = None) -> SpikingNetwork:
+    """Rebuild the spiking network saved at ``path``: on the architecture the file records
+    (``model`` None, or its name to trust a ``package.module:function``), or on the ANN
+    ``model`` given (needed when the file records no architecture)."""
     path = Path(path)
     meta, state = _read(path)
     record = _check_meta(meta, path)
+    model = _model_for(record, model, path)
     prep = prepare_ann(model, "avg" if record.maxpool_replaced else "error")
     record.origins, record.bn_folded = {s.name: s.origin for s in prep.sites}, prep.bn_folded
     thresholds = {s.name: torch.tensor(s.lam if s.lam is not None else 1.0) for s in prep.sites}

@@ -29,9 +29,11 @@ from ann2snn.outputs import atomic_write
 FORMAT = "ann2snn.checkpoint/1"
 MODEL_FILE, META_FILE, STATE_FILE = "model.safetensors", "model.json", "train_state.pt"
 _SCALAR = (str, int, float, bool, type(None))
+#: the fields that rebuild a model without its code (checkpoints and saved spiking networks)
+ARCHITECTURE_FIELDS = {"model": str, "num_classes": int, "activation": str, "model_options": dict,
+                       "normalization": dict}
 #: the metadata fields a later command reads, with their types
-_FIELDS = {"model": str, "num_classes": int, "activation": str, "model_options": dict,
-           "normalization": dict, "dataset_options": dict}
+_FIELDS = {**ARCHITECTURE_FIELDS, "dataset_options": dict}
 
 
 def save_checkpoint(out: str | Path, model: nn.Module, meta: dict, state: dict | None = None) -> Path:
@@ -67,12 +69,20 @@ def check_meta(meta, where: str) -> dict:
     """Refuse metadata that lacks a field a later command reads, or holds the wrong type."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise WeightsError(f"{where} is not {FORMAT} metadata")
-    for key, kind in _FIELDS.items():
+    return check_architecture(meta, where, _FIELDS)
+
+
+def check_architecture(meta, where: str, fields: dict = ARCHITECTURE_FIELDS) -> dict:
+    """Refuse an architecture record (or metadata) with a missing field or a wrong type."""
+    if not isinstance(meta, dict):
+        raise WeightsError(f"{where} is damaged: no architecture record")
+    for key, kind in fields.items():
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             raise WeightsError(f"{where} is damaged: field {key!r} is missing or not a "
                                f"{kind.__name__}; re-run training or restore the file")
     for key in ("model_options", "dataset_options"):
-        if not all(isinstance(k, str) and isinstance(v, _SCALAR) for k, v in meta[key].items()):
+        if key in fields and not all(isinstance(k, str) and isinstance(v, _SCALAR)
+                                     for k, v in meta[key].items()):
             raise WeightsError(f"{where} is damaged: {key} must map names to plain values")
     if meta["num_classes"] <= 0 or meta["activation"] not in ACTIVATIONS:
         raise WeightsError(f"{where} is damaged: num_classes {meta['num_classes']}, activation "
@@ -97,22 +107,24 @@ def read_meta(path: str | Path) -> dict:
     return check_meta(meta, str(meta_file))
 
 
-def model_from_meta(meta: dict, trusted: str | None = None) -> nn.Module:
-    """A fresh bare model as the checkpoint describes it. A ``package.module:function`` name
-    read from the file is imported only when the user typed the same name (``trusted``)."""
+def model_from_meta(meta: dict, trusted: str | None = None, what: str = "the checkpoint"
+                    ) -> nn.Module:
+    """A fresh bare model as a checked record (``what``: a checkpoint, a saved spiking
+    network) describes it. A ``package.module:function`` name read from a file is imported
+    only when the user typed the same name (``trusted``)."""
     name = meta["model"]
     if is_factory_path(name) and name != trusted:
         raise WeightsError(
-            f"the checkpoint was trained from the factory {name!r}; ann2snn never imports a "
+            f"{what} was built from the factory {name!r}; ann2snn never imports a "
             f"name read from a file: pass --model {name} (or model=...) if you trust it")
     if not is_factory_path(name) and name not in list_models():
-        raise WeightsError(f"the checkpoint names an unknown model {name!r}; known: "
+        raise WeightsError(f"{what} names an unknown model {name!r}; known: "
                            f"{', '.join(list_models())}")
     try:
         return create_model(name, num_classes=meta["num_classes"], activation=meta["activation"],
                             **meta["model_options"])
     except (TypeError, ValueError) as exc:
-        raise WeightsError(f"the checkpoint's model options do not fit {name}: {exc}") from None
+        raise WeightsError(f"{what}: the model options do not fit {name}: {exc}") from None
 
 
 def load_checkpoint(path: str | Path, model: str | None = None) -> tuple[nn.Module, dict]:

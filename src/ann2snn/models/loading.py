@@ -15,9 +15,14 @@ from ann2snn.data import (
     num_classes_of,
     parse_dataset_options,
 )
-from ann2snn.data.normalization import Normalization  # noqa: TC001 (a field type)
+from ann2snn.data.normalization import Normalization
 from ann2snn.errors import Ann2SnnError
-from ann2snn.models.checkpoint import is_checkpoint, load_checkpoint
+from ann2snn.models.checkpoint import (
+    check_architecture,
+    is_checkpoint,
+    load_checkpoint,
+    model_from_meta,
+)
 from ann2snn.models.normalize import resolve_normalization, with_normalization
 from ann2snn.models.registry import create_model
 from ann2snn.models.weights import load_weights, read_state_dict
@@ -88,3 +93,12 @@ def _from_parts(model, weights, dataset, data, dataset_options, normalize, activ
         load_weights(net, weights)
     return LoadedNetwork(with_normalization(net, norm), model, norm, dataset, data,
                          dict(dataset_options))
+
+
+def model_from_architecture(record, what: str, trusted: str | None = None) -> nn.Module:
+    """The untrained model an architecture record (:func:`architecture_of`) describes, with
+    its input normalisation: checked field by field; a factory path is imported only when
+    ``trusted`` (what the user typed) names it."""
+    record = check_architecture(record, what)  # the normalisation record included
+    norm = Normalization.from_record(record["normalization"], what)
+    return with_normalization(model_from_meta(record, trusted, what), norm)

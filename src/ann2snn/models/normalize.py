@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from ann2snn.data.normalization import Normalization, parse_normalization
 from ann2snn.errors import Ann2SnnError
 from ann2snn.models.checkpoint import is_checkpoint, read_meta
+from ann2snn.models.registry import ARCHITECTURE_ATTR
 from ann2snn.models.weights import KNOWN_WEIGHTS, sha256_prefix
 
 
@@ -32,10 +33,12 @@ class Normalize(nn.Module):
 class NormalizedModel(nn.Module):
     """``model(normalize(x))``; state_dict keys of ``model`` keep a ``model.`` prefix."""
 
-    def __init__(self, model: nn.Module, mean, std):
+    def __init__(self, model: nn.Module, mean, std, name: str = "custom"):
         super().__init__()
         self.normalize = Normalize(mean, std)
         self.model = model
+        self.normalization = Normalization(name, tuple(float(v) for v in mean),
+                                           tuple(float(v) for v in std))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.model(self.normalize(x))
@@ -44,7 +47,19 @@ class NormalizedModel(nn.Module):
 def with_normalization(model: nn.Module, norm: Normalization | tuple | None) -> nn.Module:
     """Wrap ``model`` with a :class:`Normalization` or ``(mean, std)``; none: unchanged."""
     stats = norm.stats if isinstance(norm, Normalization) else norm
-    return model if stats is None else NormalizedModel(model, *stats)
+    name = norm.name if isinstance(norm, Normalization) else "custom"
+    return model if stats is None else NormalizedModel(model, *stats, name=name)
+
+
+def architecture_of(model: nn.Module) -> dict | None:
+    """How to rebuild ``model`` without its object: the checkpoint fields ``model``,
+    ``num_classes``, ``activation``, ``model_options``, ``normalization``; None for a model
+    :func:`create_model` did not build (it then has to be given again to load)."""
+    norm = Normalization("none")
+    if isinstance(model, NormalizedModel):
+        model, norm = model.model, model.normalization
+    built = getattr(model, ARCHITECTURE_ATTR, None)
+    return None if built is None else {**built, "normalization": norm.record()}
 
 
 def resolve_normalization(flag: str | None = None, *, weights: str | Path | None = None,

@@ -55,13 +55,29 @@ def replace_relu(model: nn.Module, activation: str, **options) -> nn.Module:
     return model
 
 
+#: the attribute that records how :func:`create_model` built a model (read by
+#: :func:`ann2snn.models.normalize.architecture_of`)
+ARCHITECTURE_ATTR = "ann2snn_architecture"
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def create_model(name: str, num_classes: int = 10, activation: str = "relu", **options) -> nn.Module:
     """A fresh model; ``activation`` is ``relu``, ``clip`` or ``qcfs`` (``levels=L``).
 
     Options a registered factory knows: ``in_channels``, ``input_size`` (picks CIFAR or
     ImageNet heads), ``levels``, ``lam``. A ``package.module:function`` name is imported:
-    pass one only when you typed it (never one read from a file).
+    pass one only when you typed it (never one read from a file). The model records how it
+    was built (name, classes, activation, plain options), so that a network converted from
+    it can be saved without its code.
     """
+    model = _build(name, num_classes, activation, **options)
+    if all(isinstance(v, _PLAIN) for v in options.values()):
+        setattr(model, ARCHITECTURE_ATTR, {"model": name, "num_classes": num_classes,
+                                           "activation": activation, "model_options": options})
+    return model
+
+
+def _build(name: str, num_classes: int, activation: str, **options) -> nn.Module:
     if not isinstance(name, str):
         raise Ann2SnnError(f"model must be a name, got {type(name).__name__}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes <= 0:
