@@ -71,6 +71,20 @@ def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Rec
     check_fits(largest, output, steps, x.shape[0], window, device)
 
 
+def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict) -> Recipe:
+    """The recipe of a network converted before; it runs only at the ``T`` it was made for,
+    if its conversion depends on ``T``."""
+    given = [*(["method"] if method is not None else []), *options]
+    if given:
+        raise MethodError(f"{', '.join(given)}: a converted network is evaluated as it is "
+                          f"({snn.info.recipe.name}); drop them")
+    made_for = snn.info.timesteps
+    if made_for is not None and steps != [made_for]:
+        raise MethodError(f"this network was converted for T = {made_for} "
+                          f"({snn.info.recipe.name} depends on T): evaluate it at T = {made_for}")
+    return snn.info.recipe
+
+
 def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, skip, procs,
                       maxpool, log) -> tuple[dict, dict[int, str]]:
     """One conversion for every ``T`` (``None`` key) or one per ``T``; the ``T`` a method
@@ -140,7 +154,7 @@ def evaluate(
     model: nn.Module,
     data: Iterable,
     timesteps: Sequence[int],
-    method: str | Recipe = "robust",
+    method: str | Recipe | None = None,
     calib: Iterable | None = None,
     *,
     calib_batches: int | None = None,
@@ -153,10 +167,12 @@ def evaluate(
     maxpool: str = "error",
     costs: bool = True,
     ann_cache: dict | None = None,
+    snn: SpikingNetwork | None = None,
     **options,
 ) -> dict:
-    """Evaluate ``model`` (ANN) and its conversion by ``method`` on ``data`` (``(x, y)``
-    batches) at every ``T`` in ``timesteps``; returns a report (see :mod:`ann2snn.report`).
+    """Evaluate ``model`` (ANN) and its conversion by ``method`` (default ``robust``) on
+    ``data`` (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (see
+    :mod:`ann2snn.report`).
 
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the
     others are converted and run once per ``T``, each on the same calibration batches (taken
@@ -168,20 +184,28 @@ def evaluate(
     energy and latency per ``T``, per-layer records and the ANN's cost
     (:mod:`ann2snn.costs`). ``ann_cache`` (a dict, shared by evaluations of the same
     batches, as :func:`ann2snn.compare.compare` does) keeps the ANN's counts per batch.
+    ``snn``: a network converted before (:func:`ann2snn.load_snn`; ``model`` its ANN,
+    :func:`ann2snn.load_ann`) is evaluated as it is: no conversion, its recipe reported.
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
-    recipe = get_method(method, **options)
+    if snn is None:
+        recipe = get_method(method or "robust", **options)
+    else:
+        recipe = converted_recipe(snn, steps, method, options)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
     first = next(batches)
     check_simulation_memory(model, first[0], max(steps), recipe, device)
     started = time.perf_counter()
-    snns, skipped = convert_for_steps(
-        model, recipe, replayed(calib, recipe.seed), steps,
-        calib_batches=calib_batches, device=device, skip=skip_inapplicable, procs=procs,
-        maxpool=maxpool, log=partial(stage, progress))
+    if snn is not None:
+        snns, skipped = {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
+    else:
+        snns, skipped = convert_for_steps(
+            model, recipe, replayed(calib, recipe.seed), steps,
+            calib_batches=calib_batches, device=device, skip=skip_inapplicable, procs=procs,
+            maxpool=maxpool, log=partial(stage, progress))
     steps = [t for t in steps if t not in skipped]
     convert_seconds = time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None

@@ -219,3 +219,23 @@ def test_progress_is_a_line_per_stage_when_not_a_terminal(weights):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "\r" not in proc.stderr and "converting with snnc-light for T = 2" in proc.stderr
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--method", "opi"], "--method would be ignored"),
+    (["--per-channel"], "--per-channel would be ignored"),
+    (["--weights", "w.pt"], "--weights would be ignored"),
+    (["--timesteps", "8"], "converted for T = 4"),
+])
+def test_evaluate_snn_refuses_what_the_file_decides(tmp_path, extra, message, capsys):
+    import ann2snn
+
+    torch.manual_seed(0)
+    model = create_model("small_cnn").eval()
+    path = tmp_path / "s.safetensors"
+    ann2snn.save_snn(ann2snn.convert(model, "rts", calib=[torch.rand(8, 1, 8, 8)], timesteps=4),
+                     path)
+    steps = [] if "--timesteps" in extra else ["--timesteps", "4"]
+    code = main(["evaluate", "--snn", str(path), "--dataset", "digits", *steps, *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err

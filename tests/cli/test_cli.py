@@ -70,3 +70,25 @@ def test_timesteps_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--model", "small_cnn", "--dataset", "digits", "--timesteps", "0,2"])
     assert "positive" in capsys.readouterr().err
+
+
+def test_a_saved_network_evaluates_alone_to_the_same_report(tmp_path):
+    """convert --out, then evaluate --snn FILE with only the dataset: ANN and SNN as the
+    evaluation that converts (accuracies, spikes, energy), with no model or weights given."""
+    torch.manual_seed(0)
+    weights = tmp_path / "w.pt"
+    torch.save(create_model("small_cnn").state_dict(), weights)
+    network = ["--model", "small_cnn", "--weights", str(weights), "--normalize", "digits",
+               "--dataset", "digits", "--method", "snnc-light", "--calib-batches", "2"]
+    snn = tmp_path / "s.safetensors"
+    assert main(["convert", *network, "--timesteps", "4", "--out", str(snn)]) == 0
+    direct, saved = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["evaluate", *network, "--timesteps", "4", "--limit", "60",
+                 "--json", str(direct)]) == 0
+    assert main(["evaluate", "--snn", str(snn), "--dataset", "digits", "--timesteps", "4",
+                 "--limit", "60", "--json", str(saved)]) == 0
+    a, b = (json.loads(p.read_text()) for p in (direct, saved))
+    assert b["method"] == "snnc-light" and b["model"] == "small_cnn"
+    assert b["ann"]["accuracy"] == a["ann"]["accuracy"]
+    for key in ("accuracy", "spikes_per_neuron", "energy_uj"):
+        assert b["snn"][0][key] == a["snn"][0][key], key

@@ -62,3 +62,23 @@ def test_a_model_name_must_match_the_file(tmp_path):
         ann2snn.load_snn(path, "resnet20")
     with pytest.raises(Ann2SnnError, match="model must be an nn.Module or a model name"):
         ann2snn.load_snn(path, 3)
+
+
+@pytest.mark.parametrize("activation", ["relu", "clip", "qcfs"])
+def test_the_file_carries_its_ann(activation, tmp_path):
+    """load_ann rebuilds the (BN-folded) ANN from the file alone, λ included."""
+    torch.manual_seed(0)
+    extra = {"levels": 4} if activation == "qcfs" else {}
+    model = ann2snn.create_model("small_cnn", activation=activation, **extra).eval()
+    lams = [p for p in model.parameters() if p.numel() == 1]  # λ of ClipReLU / QCFS
+    for p in lams:
+        p.data.uniform_(0.5, 3.0)  # away from the initial value
+    x = torch.rand(8, 1, 8, 8)
+    path = tmp_path / "snn.safetensors"
+    ann2snn.save_snn(ann2snn.convert(model, {"relu": "robust"}.get(activation, "opi"),
+                                     calib=[x]), path)
+    ann = ann2snn.load_ann(path)
+    assert torch.allclose(ann(x), model(x), atol=1e-5)  # BN folding rounds
+    loaded = sorted(float(v) for k, v in ann.state_dict().items()
+                    if k.startswith("acts.") and v.numel() == 1)
+    assert loaded == sorted(float(p.detach()) for p in lams) and (activation == "relu") == (not lams)

@@ -54,6 +54,9 @@ def _add_evaluate(sub) -> None:
     add_network_options(ev)
     add_conversion_options(ev)
     _add_sweep_options(ev, "the report")
+    ev.add_argument("--snn", metavar="FILE", help="evaluate a network saved by `ann2snn convert "
+                    "--out` as it is (with its ANN, from the same file): needs only --dataset "
+                    "and --data (and --model to trust a package.module:function it names)")
     ev.set_defaults(func=C.cmd_evaluate)
 
 
@@ -91,8 +94,9 @@ def _add_report(sub) -> None:
 def _add_convert(sub) -> None:
     cv = sub.add_parser("convert", help="convert a model and save the spiking network",
                         description="Convert a model (calibrating on its training split) and "
-                                    "save the spiking network as safetensors with its recipe; "
-                                    "load it with ann2snn.load_snn(path, ann).")
+                                    "save the spiking network as safetensors with its recipe and "
+                                    "architecture; evaluate it with `ann2snn evaluate --snn "
+                                    "FILE`, load it with ann2snn.load_snn(FILE).")
     add_network_options(cv)
     add_conversion_options(cv)
     cv.add_argument("--timesteps", type=positive_int,

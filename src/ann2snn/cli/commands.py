@@ -40,15 +40,46 @@ def _network(args: argparse.Namespace):
 
 
 def _check_method(args: argparse.Namespace) -> dict:
+    args.method = args.method or "robust"
     options = method_options(args)
     get_method(args.method, **options)  # every option checked before any work
     return options
 
 
-def _sweep(args: argparse.Namespace, run) -> tuple:
-    """Load the network and its splits, then ``run(net, test_loader, calib, procs, shared)``
-    on this process's shard of the test set (torchrun), leaving the process group cleanly.
-    Returns ``(net, procs, result)``."""
+#: what a saved network decides (``evaluate --snn``): flag -> its value when not given
+_SNN_DECIDES = {"checkpoint": None, "weights": None, "normalize": None, "activation": None,
+                "levels": None, "method": None, "calib_batches": None, "maxpool": "error"}
+
+
+def _saved_network(args: argparse.Namespace):
+    """The network of ``evaluate --snn FILE``: its ANN and architecture from the file."""
+    from ann2snn.conversion.serialize import load_converted
+    from ann2snn.data import parse_dataset_options
+    from ann2snn.data.normalization import Normalization
+    from ann2snn.models.loading import LoadedNetwork
+
+    given = [f"--{k.replace('_', '-')}" for k, unset in _SNN_DECIDES.items()
+             if getattr(args, k) != unset] + [f"--{k.replace('_', '-')}" for k in method_options(args)]
+    if given:
+        raise Ann2SnnError(f"{', '.join(given)} would be ignored: the saved network {args.snn} "
+                           "decides its ANN and conversion; drop them")
+    if args.dataset is None:
+        raise Ann2SnnError("evaluate --snn needs --dataset (and --data): the test images")
+    ann, snn = load_converted(args.snn, args.model)
+    arch = snn.info.architecture or {}
+    norm = arch.get("normalization")
+    net = LoadedNetwork(ann, arch.get("model", "saved network"),
+                        Normalization.from_record(norm, args.snn) if norm else Normalization("none"),
+                        args.dataset, args.data,
+                        parse_dataset_options(args.dataset, args.dataset_option or []))
+    return net, snn
+
+
+def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
+    """Load the network (``load(args)``) and its splits, then ``run(net, test_loader, calib,
+    procs, shared)`` on this process's shard of the test set (torchrun), leaving the process
+    group cleanly; no calibration data for a saved network (``--snn``). Returns
+    ``(net, procs, result)``."""
     from ann2snn import distributed as D
     from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
 
@@ -56,10 +87,11 @@ def _sweep(args: argparse.Namespace, run) -> tuple:
     for path in (args.json, getattr(args, "markdown", None)):
         if path:
             check_output_file(path)
-    net = _network(args)
+    net = load(args)
     test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
                          args.limit)
-    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
+    train = None if getattr(args, "snn", None) else load_dataset(net.dataset, net.data, "train",
+                                                                 **net.dataset_options)
     procs = D.setup(device)
     shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
     if procs.main:
@@ -70,8 +102,9 @@ def _sweep(args: argparse.Namespace, run) -> tuple:
               "dataset": net.dataset, "model_name": net.name, "processes": procs,
               "maxpool": args.maxpool}
     try:
+        calib = None if train is None else SeededBatches(train, args.batch_size, args.seed)
         result = run(net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
-                     SeededBatches(train, args.batch_size, args.seed), shared)
+                     calib, shared)
     except BaseException:
         D.teardown(procs, clean=False)
         raise
@@ -84,9 +117,18 @@ def _sweep(args: argparse.Namespace, run) -> tuple:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ann2snn.evaluate import evaluate
 
-    options = _check_method(args)
-    _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
-        model, test, args.timesteps, args.method, calib, **shared, **options))
+    if args.snn:
+        saved = {}
+
+        def load(a):
+            net, saved["snn"] = _saved_network(a)
+            return net
+        _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
+            model, test, args.timesteps, snn=saved["snn"], **shared), load)
+    else:
+        options = _check_method(args)
+        _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
+            model, test, args.timesteps, args.method, calib, **shared, **options))
     if procs.main:
         ann = report["ann"]
         print(f"ANN accuracy: {ann['accuracy']:.4f}  energy {ann['energy_uj']:.4g} µJ "

@@ -123,7 +123,7 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
 def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True) -> None:
     """--method (or --methods), --calib-batches, --maxpool and the method options."""
     if method:
-        parser.add_argument("--method", default="robust", choices=list_methods(),
+        parser.add_argument("--method", choices=list_methods(),
                             help="conversion method (robust; see `ann2snn methods`)")
     else:
         parser.add_argument("--methods", metavar="A,B,..", help="comma-separated methods "

@@ -30,6 +30,9 @@ class ConversionRecord:
     calibration: dict[str, dict] = field(default_factory=dict)
     input_shape: tuple[int, ...] | None = None
     architecture: dict | None = None
+    #: the tensors of the ANN's activation modules (λ of ClipReLU/QCFS), keyed as in the
+    #: prepared ANN: with the SNN's weights they rebuild the ANN it was converted from
+    ann_activations: dict[str, Tensor] = field(default_factory=dict)
 
 
 def assemble(gm: fx.GraphModule, sites: list[ActivationSite], thresholds: dict[str, Tensor],

@@ -13,7 +13,7 @@ from torch import Tensor, fx, nn
 from ann2snn.batches import replayed
 from ann2snn.calibration import get_calibration
 from ann2snn.checks import check_finite_module
-from ann2snn.conversion.activations import ActivationSite, canonicalize_activations
+from ann2snn.conversion.activations import SITE_PREFIX, ActivationSite, canonicalize_activations
 from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.fold_bn import fold_batchnorm
 from ann2snn.conversion.observe import observe
@@ -41,6 +41,12 @@ class PreparedANN:
     sites: list[ActivationSite]
     maxpool_replaced: list[str]
     bn_folded: int
+
+
+def activation_state(gm: fx.GraphModule) -> dict[str, Tensor]:
+    """The prepared ANN's activation tensors (``acts.<site>.*``: λ), detached copies."""
+    return {k: v.detach().clone() for k, v in gm.state_dict().items()
+            if k.startswith(f"{SITE_PREFIX}.")}
 
 
 def check_timesteps(timesteps) -> int:
@@ -172,7 +178,8 @@ def convert(
     thresholds, shape = _thresholds(prep, recipe, calib, steps, calib_batches, device)
     record = ConversionRecord(recipe, steps, {s.name: s.origin for s in prep.sites},
                               prep.maxpool_replaced, prep.bn_folded, input_shape=shape,
-                              architecture=architecture_of(model))
+                              architecture=architecture_of(model),
+                              ann_activations=activation_state(prep.gm))
     snn = assemble(prep.gm, prep.sites, thresholds, record).to(device)
     for step in recipe.calibration:
         if calib is None:

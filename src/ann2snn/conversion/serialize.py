@@ -21,7 +21,8 @@ from torch import nn
 
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.assemble import ConversionRecord, assemble
-from ann2snn.conversion.converter import prepare_ann
+from ann2snn.conversion.converter import PreparedANN, prepare_ann
+from ann2snn.conversion.replace import NEURON_PREFIX
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.methods.recipe import recipe_from_record
 from ann2snn.models.checkpoint import check_architecture
@@ -30,6 +31,8 @@ from ann2snn.outputs import atomic_write, check_output_file
 from ann2snn.snn.network import SpikingNetwork
 
 FORMAT = "ann2snn.spiking-network/1"
+#: prefix of the ANN's activation tensors in the file (see :func:`load_ann`)
+ANN_KEY = "ann."
 
 
 def save_snn(snn: SpikingNetwork, path: str | Path) -> None:
@@ -44,7 +47,8 @@ def save_snn(snn: SpikingNetwork, path: str | Path) -> None:
             "maxpool_replaced": info.maxpool_replaced,
             "input_shape": None if info.input_shape is None else list(info.input_shape),
             "architecture": info.architecture}
-    state = {k: v.detach().cpu().contiguous().clone() for k, v in snn.state_dict().items()}
+    state = {**snn.state_dict(), **{ANN_KEY + k: v for k, v in info.ann_activations.items()}}
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
     atomic_write(path, lambda p: save_file(state, str(p), metadata={"ann2snn": json.dumps(meta)}))
 
 
@@ -105,23 +109,54 @@ def _model_for(record: ConversionRecord, model: nn.Module | str | None, path: Pa
     return model_from_architecture(arch, str(path), trusted=model)
 
 
+def _prepared(path: str | Path, model) -> tuple[PreparedANN, ConversionRecord, dict, dict]:
+    """The file's record and tensors (SNN, ANN activations) and the prepared ANN to assemble
+    onto (``model``, else the recorded architecture)."""
+    path = Path(path)
+    meta, state = _read(path)
+    record = _check_meta(meta, path)
+    prep = prepare_ann(_model_for(record, model, path),
+                       "avg" if record.maxpool_replaced else "error")
+    record.origins, record.bn_folded = {s.name: s.origin for s in prep.sites}, prep.bn_folded
+    ann = {k[len(ANN_KEY):]: v for k, v in state.items() if k.startswith(ANN_KEY)}
+    record.ann_activations = ann
+    return prep, record, {k: v for k, v in state.items() if not k.startswith(ANN_KEY)}, ann
+
+
+def _load_state(module: nn.Module, state: dict, path: Path, what: str) -> None:
+    try:
+        module.load_state_dict(state)
+    except (RuntimeError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise WeightsError(f"{path} does not fit this architecture ({what}): {first}") from None
+    check_finite_module(module, f"{what} {path}")
+
+
 def load_snn(path: str | Path, model: nn.Module | str | None = None) -> SpikingNetwork:
     """Rebuild the spiking network saved at ``path``: on the architecture the file records
     (``model`` None, or its name to trust a ``package.module:function``), or on the ANN
     ``model`` given (needed when the file records no architecture)."""
+    return load_converted(path, model)[1]
+
+
+def load_ann(path: str | Path, model: nn.Module | str | None = None) -> nn.Module:
+    """The ANN the network saved at ``path`` was converted from, as the conversion saw it
+    (traced, BN folded): its weights and activations from the file, so that a saved network
+    is evaluated against its ANN without the original object. ``model`` as in :func:`load_snn`."""
+    return load_converted(path, model)[0]
+
+
+def load_converted(path: str | Path, model: nn.Module | str | None = None
+                   ) -> tuple[nn.Module, SpikingNetwork]:
+    """``(ANN, SNN)`` of the file at ``path``, read and assembled once."""
     path = Path(path)
-    meta, state = _read(path)
-    record = _check_meta(meta, path)
-    model = _model_for(record, model, path)
-    prep = prepare_ann(model, "avg" if record.maxpool_replaced else "error")
-    record.origins, record.bn_folded = {s.name: s.origin for s in prep.sites}, prep.bn_folded
+    prep, record, state, ann = _prepared(path, model)
     thresholds = {s.name: torch.tensor(s.lam if s.lam is not None else 1.0) for s in prep.sites}
-    snn = assemble(prep.gm, prep.sites, thresholds, record)
-    try:
-        snn.load_state_dict(state)
-    except (RuntimeError, KeyError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise WeightsError(f"{path} does not fit this architecture: {first}") from None
-    check_finite_module(snn, f"spiking network {path}")
+    snn = assemble(prep.gm, prep.sites, thresholds, record)  # a copy of the graph
+    _load_state(snn, state, path, "spiking network")
     snn.seed(record.recipe.seed)
-    return snn
+    neurons = f"net.{NEURON_PREFIX}."
+    weights = {k[len("net."):]: v for k, v in state.items()
+               if k.startswith("net.") and not k.startswith(neurons)}
+    _load_state(prep.gm, {**weights, **ann}, path, "ANN")
+    return prep.gm.eval(), snn
