@@ -109,18 +109,17 @@ def _model_for(record: ConversionRecord, model: nn.Module | str | None, path: Pa
     return model_from_architecture(arch, str(path), trusted=model)
 
 
-def _prepared(path: str | Path, model) -> tuple[PreparedANN, ConversionRecord, dict, dict]:
-    """The file's record and tensors (SNN, ANN activations) and the prepared ANN to assemble
-    onto (``model``, else the recorded architecture)."""
+def _prepared(path: str | Path, model) -> tuple[PreparedANN, ConversionRecord, dict]:
+    """The file's record (the ANN's activation tensors included), the SNN's tensors, and the
+    prepared ANN to assemble onto (``model``, else the recorded architecture)."""
     path = Path(path)
     meta, state = _read(path)
     record = _check_meta(meta, path)
     prep = prepare_ann(_model_for(record, model, path),
                        "avg" if record.maxpool_replaced else "error")
     record.origins, record.bn_folded = {s.name: s.origin for s in prep.sites}, prep.bn_folded
-    ann = {k[len(ANN_KEY):]: v for k, v in state.items() if k.startswith(ANN_KEY)}
-    record.ann_activations = ann
-    return prep, record, {k: v for k, v in state.items() if not k.startswith(ANN_KEY)}, ann
+    record.ann_activations = {k[len(ANN_KEY):]: v for k, v in state.items() if k.startswith(ANN_KEY)}
+    return prep, record, {k: v for k, v in state.items() if not k.startswith(ANN_KEY)}
 
 
 def _load_state(module: nn.Module, state: dict, path: Path, what: str) -> None:
@@ -150,7 +149,7 @@ def load_converted(path: str | Path, model: nn.Module | str | None = None
                    ) -> tuple[nn.Module, SpikingNetwork]:
     """``(ANN, SNN)`` of the file at ``path``, read and assembled once."""
     path = Path(path)
-    prep, record, state, ann = _prepared(path, model)
+    prep, record, state = _prepared(path, model)
     thresholds = {s.name: torch.tensor(s.lam if s.lam is not None else 1.0) for s in prep.sites}
     snn = assemble(prep.gm, prep.sites, thresholds, record)  # a copy of the graph
     _load_state(snn, state, path, "spiking network")
@@ -158,5 +157,5 @@ def load_converted(path: str | Path, model: nn.Module | str | None = None
     neurons = f"net.{NEURON_PREFIX}."
     weights = {k[len("net."):]: v for k, v in state.items()
                if k.startswith("net.") and not k.startswith(neurons)}
-    _load_state(prep.gm, {**weights, **ann}, path, "ANN")
+    _load_state(prep.gm, {**weights, **record.ann_activations}, path, "ANN")
     return prep.gm.eval(), snn
