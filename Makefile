@@ -17,8 +17,9 @@ $(BIN)/ann2snn: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	# NeuroBench checks our operation counts in the tests; --no-deps keeps the torch pin
-	$(BIN)/python -m pip install --quiet --no-deps neurobench==2.3.0 snntorch==1.0.0
+	# NeuroBench checks our operation counts and nirtorch runs our NIR exports in the tests;
+	# --no-deps keeps the torch pin
+	$(BIN)/python -m pip install --quiet --no-deps neurobench==2.3.0 snntorch==1.0.0 nirtorch==2.6
 	@touch $(BIN)/ann2snn
 
 demo: install

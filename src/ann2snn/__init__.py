@@ -13,12 +13,13 @@ from ann2snn.errors import (  # noqa: E402
     WeightsError,
 )
 from ann2snn.evaluate import evaluate  # noqa: E402
+from ann2snn.export import export_nir  # noqa: E402
 from ann2snn.methods import Recipe, get_method, list_methods, register_method  # noqa: E402
 from ann2snn.models import create_model, list_models  # noqa: E402
 from ann2snn.snn import IFNeuron, SpikingNetwork  # noqa: E402
 
 __all__ = [
-    "__version__", "convert", "evaluate", "save_snn", "load_snn", "load_ann",
+    "__version__", "convert", "evaluate", "save_snn", "load_snn", "load_ann", "export_nir",
     "create_model", "list_models",
     "ClipReLU", "QCFS", "make_activation", "BitSparsityRegularizer",
     "IFNeuron", "SpikingNetwork", "Recipe", "get_method", "list_methods", "register_method",

@@ -16,6 +16,7 @@ from ann2snn.cli.options import (
     nonnegative_float,
     positive_float,
     positive_int,
+    shape_of,
     steps_list,
 )
 from ann2snn.errors import Ann2SnnError
@@ -105,6 +106,26 @@ def _add_convert(sub) -> None:
     cv.set_defaults(func=C.cmd_convert)
 
 
+def _add_export(sub) -> None:
+    from ann2snn.export import FORMATS
+
+    ex = sub.add_parser("export", help="export a saved spiking network to another tool chain",
+                        description="Export a network saved by `ann2snn convert --out` to NIR "
+                                    "(needs pip install 'ann2snn[nir]'), exactly: IF layers with "
+                                    "reset by subtraction as NIR I/Threshold/Scale nodes with a "
+                                    "recurrent reset edge. A network NIR cannot carry exactly "
+                                    "(FTBC, TPP, bit-coded, permutation, constant neuron biases, "
+                                    "max pooling) is refused with what would be lost; nothing "
+                                    "is written.")
+    ex.add_argument("snn", metavar="SNN", help="a .safetensors file from `ann2snn convert --out`")
+    ex.add_argument("--format", choices=FORMATS, default="nir", help="export format (nir)")
+    ex.add_argument("--out", required=True, metavar="FILE", help="output file (.nir)")
+    ex.add_argument("--model", help="model name, to trust a package.module:function the file names")
+    ex.add_argument("--input-shape", type=shape_of, metavar="C,H,W",
+                    help="one input's shape, for a network converted without data (qcfs)")
+    ex.set_defaults(func=C.cmd_export)
+
+
 def _add_train(sub) -> None:
     tr = sub.add_parser("train", help="train (or fine-tune) an ANN for conversion",
                         description="Train a model with a conversion-friendly activation: SGD "
@@ -164,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_convert(sub)
     _add_train(sub)
+    _add_export(sub)
     methods = sub.add_parser("methods", help="list the registered conversion methods",
                              description="List the registered conversion methods (presets).")
     methods.set_defaults(func=C.cmd_methods)

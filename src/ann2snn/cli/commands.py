@@ -230,6 +230,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from ann2snn.conversion.serialize import load_snn
+    from ann2snn.export import export_nir
+
+    check_output_file(args.out, "--out")
+    snn = load_snn(args.snn, args.model)
+    export_nir(snn, args.out, args.input_shape)
+    print(f"wrote {args.out}: {snn.method} network as NIR ({len(snn.neurons())} IF layers; "
+          "input: the normalised image, output: average over the T steps)")
+    return 0
+
+
 def cmd_methods(args: argparse.Namespace) -> int:
     from ann2snn.methods import get_method, list_methods
 

@@ -82,6 +82,14 @@ METHOD_FLAGS = {"threshold": "threshold", "percentile": "percentile", "per_chann
                 "ftbc_holdout": "holdout"}
 
 
+def shape_of(text: str) -> tuple[int, ...]:
+    """``C,H,W`` -> ``(C, H, W)``, positive integers."""
+    parts = text.split(",")
+    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected positive integers like 3,32,32, got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
 def method_options(args: argparse.Namespace) -> dict:
     """The recipe overrides given on the command line, flags and ``--method-option`` alike
     (checked by the recipe itself; a key given twice is refused)."""

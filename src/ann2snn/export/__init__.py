@@ -1,0 +1,35 @@
+"""Exports of converted networks to other tool chains (docs/methods.md#nir)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ann2snn.errors import Ann2SnnError
+from ann2snn.export.nir_graph import NotExact, export_graph, losses
+from ann2snn.outputs import atomic_write, check_output_file
+from ann2snn.snn.network import SpikingNetwork
+
+#: export formats (the CLI's --format choices)
+FORMATS = ("nir",)
+
+
+def export_nir(snn: SpikingNetwork, path: str | Path,
+               input_shape: tuple[int, ...] | None = None) -> Path:
+    """Write ``snn`` as a NIR graph (HDF5) to ``path``, atomically. A network NIR cannot
+    carry exactly is refused with what would be lost, and nothing is written.
+    ``input_shape`` (one sample, e.g. ``(3, 32, 32)``) is needed only when the network was
+    converted without data."""
+    try:
+        import nir
+    except ImportError:
+        raise Ann2SnnError("NIR export needs the optional package nir: "
+                           "pip install 'ann2snn[nir]' (nir>=1.0.8,<2)") from None
+    if not isinstance(snn, SpikingNetwork):
+        raise Ann2SnnError(f"export_nir needs a SpikingNetwork, got {type(snn).__name__}")
+    path = check_output_file(path, "NIR file")
+    graph = export_graph(snn, input_shape)
+    atomic_write(path, lambda p: nir.write(str(p), graph))
+    return path
+
+
+__all__ = ["FORMATS", "NotExact", "export_graph", "export_nir", "losses"]
