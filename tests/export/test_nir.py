@@ -187,3 +187,24 @@ def test_a_network_converted_without_data_needs_the_input_shape(tmp_path):
     assert not (tmp_path / "q.nir").exists()
     ann2snn.export_nir(snn, tmp_path / "q.nir", (1, 8, 8))
     assert nir.read(str(tmp_path / "q.nir")).nodes["input"].input_type["input"].tolist() == [1, 8, 8]
+
+
+def test_lossy_export_writes_native_if_layers_and_lists_every_loss(tmp_path, capsys):
+    from ann2snn.cli import main
+
+    x = torch.rand(8, 1, 8, 8)
+    model = ann2snn.create_model("small_cnn").eval()
+    snn = ann2snn.convert(model, "ftbc", calib=[(x, torch.zeros(8, dtype=torch.long))],
+                          timesteps=2, iterations=1, holdout=0, base="opi")
+    saved, out = tmp_path / "f.safetensors", tmp_path / "f.nir"
+    ann2snn.save_snn(snn, saved)
+    assert main(["export", str(saved), "--out", str(out)]) == 2 and not out.exists()
+    assert "--lossy" in capsys.readouterr().err
+    assert main(["export", str(saved), "--out", str(out), "--lossy"]) == 0
+    err = capsys.readouterr().err
+    graph = nir.read(str(out))
+    layers = [name for name, _ in snn.neurons()]
+    assert sum(isinstance(n, nir.IF) for n in graph.nodes.values()) == len(layers) == 3
+    for name in layers:
+        assert f"lost: {name}: FTBC's per-step biases" in err and f"lost: {name}: reset to 0" in err
+    assert graph.metadata["reset"] == "zero (lossy)"

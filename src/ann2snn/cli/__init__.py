@@ -116,11 +116,14 @@ def _add_export(sub) -> None:
                                     "recurrent reset edge. A network NIR cannot carry exactly "
                                     "(FTBC, TPP, bit-coded, permutation, constant neuron biases, "
                                     "max pooling) is refused with what would be lost; nothing "
-                                    "is written.")
+                                    "is written (or, with --lossy, exported with native NIR IF "
+                                    "layers and every loss printed).")
     ex.add_argument("snn", metavar="SNN", help="a .safetensors file from `ann2snn convert --out`")
     ex.add_argument("--format", choices=FORMATS, default="nir", help="export format (nir)")
     ex.add_argument("--out", required=True, metavar="FILE", help="output file (.nir)")
     ex.add_argument("--model", help="model name, to trust a package.module:function the file names")
+    ex.add_argument("--lossy", action="store_true", help="export what NIR cannot carry "
+                    "exactly as native NIR IF layers (reset to 0), printing every loss")
     ex.add_argument("--input-shape", type=shape_of, metavar="C,H,W",
                     help="one input's shape, for a network converted without data (qcfs)")
     ex.set_defaults(func=C.cmd_export)

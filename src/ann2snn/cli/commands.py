@@ -236,9 +236,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     check_output_file(args.out, "--out")
     snn = load_snn(args.snn, args.model)
-    export_nir(snn, args.out, args.input_shape)
-    print(f"wrote {args.out}: {snn.method} network as NIR ({len(snn.neurons())} IF layers; "
-          "input: the normalised image, output: average over the T steps)")
+    lost = export_nir(snn, args.out, args.input_shape, lossy=args.lossy)
+    for loss in lost:
+        print(f"lost: {loss}", file=sys.stderr)
+    print(f"wrote {args.out}: {snn.method} network as NIR ({len(snn.neurons())} spiking layers, "
+          f"{'lossy: ' + str(len(lost)) + ' losses' if lost else 'exact'}; input: the "
+          "normalised image, output: average over the T steps)")
     return 0
 
 

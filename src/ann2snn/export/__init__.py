@@ -14,11 +14,11 @@ FORMATS = ("nir",)
 
 
 def export_nir(snn: SpikingNetwork, path: str | Path,
-               input_shape: tuple[int, ...] | None = None) -> Path:
-    """Write ``snn`` as a NIR graph (HDF5) to ``path``, atomically. A network NIR cannot
-    carry exactly is refused with what would be lost, and nothing is written.
-    ``input_shape`` (one sample, e.g. ``(3, 32, 32)``) is needed only when the network was
-    converted without data."""
+               input_shape: tuple[int, ...] | None = None, lossy: bool = False) -> list[str]:
+    """Write ``snn`` as a NIR graph (HDF5) to ``path``, atomically; returns what was lost
+    (empty: exact). A network NIR cannot carry exactly is refused with what would be lost,
+    and nothing is written, unless ``lossy`` (native NIR IF layers). ``input_shape`` (one
+    sample, e.g. ``(3, 32, 32)``) is needed only when the network was converted without data."""
     try:
         import nir
     except ImportError:
@@ -27,9 +27,10 @@ def export_nir(snn: SpikingNetwork, path: str | Path,
     if not isinstance(snn, SpikingNetwork):
         raise Ann2SnnError(f"export_nir needs a SpikingNetwork, got {type(snn).__name__}")
     path = check_output_file(path, "NIR file")
-    graph = export_graph(snn, input_shape)
+    graph, lost = export_graph(snn, input_shape, lossy=True) if lossy else (
+        export_graph(snn, input_shape), [])
     atomic_write(path, lambda p: nir.write(str(p), graph))
-    return path
+    return lost
 
 
 __all__ = ["FORMATS", "NotExact", "export_graph", "export_nir", "losses"]

@@ -27,6 +27,7 @@ from torch import Tensor, fx, nn
 from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.if_neuron import IFNeuron
 from ann2snn.snn.network import SpikingNetwork
+from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import time_add
 
 _ADDS = (operator.add, torch.add, time_add)
@@ -48,8 +49,12 @@ def _full(param: Tensor, shape: tuple[int, ...]) -> Tensor:
     return p.expand(shape).clone()
 
 
+#: what the native NIR IF of a lossy export loses on every layer
+LOSSY_IF = "reset to 0 instead of subtracting θ, v0 dropped (NIR IF starts at 0), > for >="
+
+
 def losses(snn: SpikingNetwork) -> list[str]:
-    """What an export of ``snn`` would lose; empty when it is exact."""
+    """What an exact export of ``snn`` would lose; empty when it is exact."""
     found = []
     for name, n in snn.neurons():
         if not isinstance(n, IFNeuron):
@@ -91,8 +96,8 @@ def _shapes(snn: SpikingNetwork, shape: tuple[int, ...] | None) -> dict[str, tup
 class _Builder:
     """Nodes and edges of the NIR graph, and which nodes sum to each fx value."""
 
-    def __init__(self, nir_module, snn: SpikingNetwork, input_shape):
-        self.nir, self.snn = nir_module, snn
+    def __init__(self, nir_module, snn: SpikingNetwork, input_shape, lossy: bool = False):
+        self.nir, self.snn, self.lossy = nir_module, snn, lossy
         self.modules = dict(snn.net.named_modules())
         self.shapes = _shapes(snn, input_shape)
         self.nodes: dict[str, Any] = {}
@@ -113,24 +118,32 @@ class _Builder:
         return self.sources[arg.name]
 
 
-def export_graph(snn: SpikingNetwork, input_shape: tuple[int, ...] | None = None):
+def export_graph(snn: SpikingNetwork, input_shape: tuple[int, ...] | None = None,
+                 lossy: bool = False):
     """The NIR graph of ``snn`` (for one sample of ``input_shape``, default: the shape it was
-    converted for); :class:`NotExact` (listing what would be lost) otherwise."""
+    converted for); :class:`NotExact` (listing what would be lost) otherwise. ``lossy``: every
+    spiking layer as NIR's native ``IF`` (reset to 0) followed by ``Scale(θ)``, whatever it
+    loses; returns ``(graph, losses)`` then. Ops with no NIR form are refused either way."""
     import nir
 
     lost = losses(snn)
-    if lost:
-        raise NotExact("not exactly exportable to NIR: " + "; ".join(lost))
-    b = _Builder(nir, snn, input_shape)
+    if lost and not lossy:
+        raise NotExact("not exactly exportable to NIR: " + "; ".join(lost)
+                       + " (--lossy exports native NIR IF layers and lists every loss)")
+    b = _Builder(nir, snn, input_shape, lossy)
     for node in snn.net.graph.nodes:
         _visit(b, node)
-    return nir.NIRGraph(nodes=b.nodes, edges=b.edges, metadata=_metadata(snn, b))
+    graph = nir.NIRGraph(nodes=b.nodes, edges=b.edges, metadata=_metadata(snn, b))
+    if not lossy:
+        return graph
+    return graph, [*lost, *[f"{name}: {LOSSY_IF}" for name, _ in snn.neurons()]]
 
 
 def _metadata(snn: SpikingNetwork, b: _Builder) -> dict:
     info = snn.info
-    return {"producer": "ann2snn", "method": snn.method, "reset": "subtract",
-            "comparison": ">= (encoded as > the next float32 below θ - v0)",
+    return {"producer": "ann2snn", "method": snn.method, "reset": "zero (lossy)" if b.lossy else "subtract",
+            "comparison": "> (lossy: native IF)" if b.lossy else
+                          ">= (encoded as > the next float32 below θ - v0)",
             "timesteps": -1 if info.timesteps is None else int(info.timesteps),
             "input": "normalised image" if b.normalization else "image",
             "decoding": "mean of the output over the T steps"}
@@ -158,6 +171,8 @@ def _module(b: _Builder, node: fx.Node, mod: nn.Module) -> None:
     inputs = b.value(node.args[0])
     if isinstance(mod, nn.Identity):
         b.sources[name] = inputs
+    elif isinstance(mod, SpikingNeuron) and b.lossy:
+        b.sources[name] = [_native_if(b, name, mod, b.shapes[name], inputs)]
     elif isinstance(mod, IFNeuron):
         b.sources[name] = [_if_layer(b, name, mod, b.shapes[name], inputs)]
     elif isinstance(mod, nn.Conv2d):
@@ -191,6 +206,15 @@ def _if_layer(b: _Builder, name: str, mod: IFNeuron, shape: tuple[int, ...],
     b.add(f"{name}.threshold", nir.Threshold(threshold=below), [f"{name}.I"])
     b.add(f"{name}.reset", nir.Scale(scale=-theta.numpy()), [f"{name}.threshold"])
     return b.add(f"{name}.scale", nir.Scale(scale=theta.numpy()), [f"{name}.threshold"])
+
+
+def _native_if(b: _Builder, name: str, mod: SpikingNeuron, shape: tuple[int, ...],
+               inputs: list[str]) -> str:
+    """Lossy: NIR's own IF (reset to 0, no v0, no biases) and ``Scale(θ)`` on its spikes."""
+    theta = _full(mod.threshold, shape).numpy()
+    b.add(f"{name}.if", b.nir.IF(r=np.ones(shape, np.float32), v_threshold=theta,
+                                 v_reset=np.zeros(shape, np.float32)), inputs)
+    return b.add(f"{name}.scale", b.nir.Scale(scale=theta), [f"{name}.if"])
 
 
 def _avg_pool(nir, name: str, mod: nn.Module, in_shape: tuple[int, ...]):
