@@ -97,13 +97,15 @@ class _Builder:
     """Nodes and edges of the NIR graph, and which nodes sum to each fx value."""
 
     def __init__(self, nir_module, snn: SpikingNetwork, input_shape, lossy: bool = False):
-        self.nir, self.snn, self.lossy = nir_module, snn, lossy
+        self.nir, self.lossy = nir_module, lossy
+        self.net = snn.net
         self.modules = dict(snn.net.named_modules())
         self.shapes = _shapes(snn, input_shape)
         self.nodes: dict[str, Any] = {}
         self.edges: list[tuple[str, str]] = []
         self.sources: dict[str, list[str]] = {}
-        self.normalization: dict | None = None
+        #: the input normalisation the consumer applies: ``[(op, values), ...]``
+        self.input_ops: list[tuple[str, list[float]]] = []
 
     def add(self, name: str, node, inputs: list[str]) -> str:
         if len(set(inputs)) != len(inputs):
@@ -145,7 +147,8 @@ def _metadata(snn: SpikingNetwork, b: _Builder) -> dict:
             "comparison": "> (lossy: native IF)" if b.lossy else
                           ">= (encoded as > the next float32 below θ - v0)",
             "timesteps": -1 if info.timesteps is None else int(info.timesteps),
-            "input": "normalised image" if b.normalization else "image",
+            "input": "image" if not b.input_ops else "image after " + ", ".join(
+                f"{op} {values}" for op, values in b.input_ops),
             "decoding": "mean of the output over the T steps"}
 
 
@@ -245,7 +248,8 @@ def _function(b: _Builder, node: fx.Node) -> None:
     if target in _ADDS and len(args) == 2 and not node.kwargs:
         b.sources[name] = b.value(args[0]) + b.value(args[1])
     elif target in (operator.sub, operator.truediv) and _is_input_normalization(b, node):
-        b.normalization = {"op": target.__name__}
+        constant = _attr(b.net, args[1].target)
+        b.input_ops.append((target.__name__, constant.flatten().tolist()))
         b.sources[name] = b.value(args[0])
     elif (target == "flatten" and node.op == "call_method") or target is torch.flatten:
         if tuple(args[1:]) not in ((1,), (1, -1)) or node.kwargs:
@@ -258,6 +262,11 @@ def _function(b: _Builder, node: fx.Node) -> None:
                                        pad=_channel_pad(args[1], node.kwargs))]
     else:
         raise NotExact(f"{name}: {getattr(target, '__name__', target)} has no exact NIR encoding")
+
+
+def _attr(module: nn.Module, target: str) -> Tensor:
+    owner, _, leaf = target.rpartition(".")
+    return getattr(module.get_submodule(owner) if owner else module, leaf).detach()
 
 
 def _is_input_normalization(b: _Builder, node: fx.Node) -> bool:
