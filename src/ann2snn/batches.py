@@ -8,6 +8,7 @@ integer tensor of one label per sample when labels are needed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 import torch
@@ -109,3 +110,34 @@ class ReplayBatches:
                     return
                 yield self.taken[index]
             index += 1
+
+
+def fresh_batches(data, *, skip: int, seed: int) -> Iterator:
+    """Endless new batches of ``data`` beyond its first ``skip`` (held out), for methods that
+    want fresh data every iteration.
+
+    A source with a ``fresh(skip, salt)`` method (:class:`ann2snn.data.SeededBatches`) gives
+    new shuffles (augmented, if its set is) without the held-out images. Any other iterable
+    is read again pass after pass, each pass under its own seed (a shuffled ``DataLoader``
+    reshuffles, random transforms redraw; a list repeats), its first ``skip`` batches left out.
+    """
+    source = data.data if isinstance(data, ReplayBatches) else data
+    if hasattr(source, "fresh"):
+        yield from source.fresh(skip, seed)
+        return
+    end = object()
+    for p in itertools.count(1):
+        items, index = None, 0
+        while True:  # every draw under its own seed, the caller's random state untouched
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed((seed * 1_000_003 + p) * 1_000_033 + index)
+                items = iter(source) if items is None else items
+                item = next(items, end)
+            if item is end:
+                break
+            if index >= skip:
+                yield item
+            index += 1
+        if index <= skip:
+            raise DataError(f"calibration data has {index} batch(es), all held out "
+                            f"(holdout={skip}); pass more batches or lower holdout")

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 
@@ -82,11 +84,11 @@ def test_ftbc_keeps_the_best_held_out_iteration(net_and_data, monkeypatch):
     scores = iter([0.1, 0.3, 0.5, 0.4])  # iteration 0 (none), 1, 2, 3: 2 is best
     monkeypatch.setattr(ftbc_module, "_accuracy", lambda *a: next(scores))
     kept = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
-                           iterations=3, batches=2, holdout=1)
+                           iterations=3, batches=2, holdout=1, fresh=False)
     info = kept.info.calibration["ftbc"]
     assert info["chosen_iteration"] == 2 and info["holdout_accuracy"] == [0.1, 0.3, 0.5, 0.4]
     two = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
-                          iterations=2, batches=2, holdout=0)
+                          iterations=2, batches=2, holdout=0, fresh=False)
     for (_, a), (_, b) in zip(kept.neurons(), two.neurons()):
         assert torch.equal(a.step_bias, b.step_bias)
 
@@ -144,8 +146,55 @@ def test_layer_local_ftbc_equals_rerunning_the_whole_network(net_and_data, base)
     model, data = net_and_data
     batches = [x for x, _ in data[:2]]
     ours = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base=base, iterations=2,
-                           batches=2, holdout=0, calib_batches=2)
+                           batches=2, holdout=0, calib_batches=2, fresh=False)
     slow = copy.deepcopy(ann2snn.convert(model, base, calib=data, timesteps=4, calib_batches=2))
     reference.ftbc_reference(slow, prepare_ann(model).gm, batches, 4, eta=0.5, iterations=2)
     for (name, a), (_, b) in zip(ours.neurons(), slow.neurons()):
         assert torch.equal(a.step_bias, b.step_bias), name
+
+
+def _recording(monkeypatch):
+    """Spy on the batches each FTBC sweep reads."""
+    from ann2snn.calibration import ftbc as ftbc_module
+
+    seen = []
+    original = ftbc_module.layerwise_pass
+
+    def spy(snn, ann, x, *args, **kwargs):
+        seen.append(x.clone())
+        return original(snn, ann, x, *args, **kwargs)
+    monkeypatch.setattr(ftbc_module, "layerwise_pass", spy)
+    return seen
+
+
+def test_ftbc_reads_fresh_batches_every_iteration_and_same_seed_same_biases(monkeypatch):
+    from torch.utils.data import TensorDataset
+
+    from ann2snn.data import SeededBatches
+    from ann2snn.data.registry import TransformedDataset
+
+    model, data = labelled_batches(96)
+    x = torch.cat([b[0] for b in data])
+    y = torch.cat([b[1] for b in data])
+    augmented = TransformedDataset(TensorDataset(x, y), lambda x, generator=None: x.flip(-1)
+                                   if torch.rand((), generator=generator) < 0.5 else x)
+    seen = _recording(monkeypatch)
+    options = dict(timesteps=4, base="snnc-light", iterations=3, batches=2, holdout=0)
+    first = ann2snn.convert(model, "ftbc", SeededBatches(augmented, 16, seed=1), **options)
+    assert first.info.calibration["ftbc"]["fresh"] is True
+    ftbc_batches = seen[-6:]  # 3 iterations x 2 batches (SNNC read the first ones before)
+    assert all(not torch.equal(a, b) for a, b in itertools.combinations(ftbc_batches, 2))
+    same = ann2snn.convert(model, "ftbc", SeededBatches(augmented, 16, seed=1), **options)
+    other = ann2snn.convert(model, "ftbc", SeededBatches(augmented, 16, seed=2), **options)
+    pairs = list(zip(first.neurons(), same.neurons(), other.neurons()))
+    assert all(torch.equal(a.step_bias, b.step_bias) for (_, a), (_, b), _ in pairs)
+    assert not all(torch.equal(a.step_bias, c.step_bias) for (_, a), _, (_, c) in pairs)
+    seen.clear()
+    ann2snn.convert(model, "ftbc", data, **options, fresh=False)  # the same 2 batches, 3 times
+    assert all(torch.equal(a, b) for a, b in zip(seen[-6:-4], seen[-2:]))
+
+
+def test_ftbc_refuses_too_few_held_out_batches():
+    model, data = labelled_batches(32)  # 2 batches
+    with pytest.raises(MethodError, match="ftbc needs 4 batches of calibration data and got 2"):
+        ann2snn.convert(model, "ftbc", data, timesteps=4, base="snnc-light")

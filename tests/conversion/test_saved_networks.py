@@ -10,7 +10,8 @@ from ann2snn.models import with_normalization
 
 PRESETS = {  # preset -> (activation, levels, options)
     "rate": ("relu", None, {}), "robust": ("relu", None, {}), "opi": ("clip", None, {}),
-    "rts": ("relu", None, {"timesteps": 4}), "snnc-light": ("relu", None, {"timesteps": 4}),
+    "rts": ("relu", None, {"timesteps": 4}), "mse-shift": ("relu", None, {"timesteps": 4}),
+    "snnc-light": ("relu", None, {"timesteps": 4}),
     "snnc-advanced": ("relu", None, {"timesteps": 4}), "qcfs": ("qcfs", 4, {}),
     "ftbc": ("relu", None, {"timesteps": 4, "iterations": 2, "holdout": 1, "batches": 1}),
     "tpp": ("qcfs", 4, {"timesteps": 4}), "errorfree": ("qcfs", 15, {"timesteps": 4}),

@@ -22,9 +22,9 @@ def test_tpp_floor_network_equals_rounded_clipped_ann(qcfs_net):
 
 def test_tpp_same_seed_same_output_other_seed_differs(qcfs_net):
     x = torch.rand(16, 1, 8, 8)
-    a = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1)(x, 4)
-    b = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1)(x, 4)
-    c = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=2)(x, 4)
+    a = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1, tpp_g="rate")(x, 4)
+    b = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=1, tpp_g="rate")(x, 4)
+    c = ann2snn.convert(qcfs_net, "tpp", timesteps=4, seed=2, tpp_g="rate")(x, 4)
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 

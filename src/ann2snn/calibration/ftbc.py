@@ -6,15 +6,20 @@ forward only, layer by layer, on B training batches, K times:
     for t = 1..T:  δ = mean_{batch, space}(x_l[t] - a_l);  β_l[t] -= η·δ;  redo step t
 
 Each layer is calibrated alone on its recorded input (one SNN pass per batch, never the
-whole network per layer and step). The iteration kept (0 = no correction .. K) is the one
-with the best accuracy on held-out *training* batches, never on evaluation data.
+whole network per layer and step). Every iteration reads B fresh training batches (new
+shuffles of an augmented set; ``fresh=False``: the same B). The iteration kept (0 = no
+correction .. K) is the one with the best accuracy on held-out *training* batches, never on
+evaluation data.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import Tensor
 
+from ann2snn.batches import fresh_batches, iterate_batches
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import register_calibration
 from ann2snn.errors import MethodError
@@ -71,22 +76,38 @@ def batch_counts(recipe, limit: int | None) -> tuple[int, int]:
     return int(count), int(p["holdout"])
 
 
+def _iteration_batches(recipe, data, count: int, holdout: int, device):
+    """The held-out batches, and a function ``k -> the B batches of iteration k``: fresh
+    batches every iteration (``fresh=True``: docs/methods.md#ftbc), else the same B."""
+    fresh = bool(recipe.params.get("fresh", False))
+    first = take_batches(data, holdout if fresh else count + holdout, device)
+    held = first[len(first) - holdout:] if holdout else []
+    if len(first) < (holdout if fresh else count + holdout):
+        raise MethodError(f"ftbc needs {'' if fresh else f'{count} + '}{holdout} batches of "
+                          f"calibration data and got {len(first)}: pass more training batches, "
+                          "or lower batches=/holdout=")
+    if held and any(y is None for _, y in held):
+        raise MethodError("ftbc picks its iteration on held-out training batches: the "
+                          "calibration data must yield (x, y) pairs, or set holdout=0")
+    if not fresh:
+        return held, lambda _k: first[:count]
+    stream = fresh_batches(data, skip=holdout, seed=recipe.seed)
+    return held, lambda _k: list(iterate_batches(itertools.islice(stream, count),
+                                                 "calibration data", device=device))
+
+
 @register_calibration("ftbc")
 def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
     eta, iterations = float(recipe.params["eta"]), int(recipe.params["iterations"])
     count, holdout = batch_counts(recipe, limit)
-    batches = take_batches(data, count + holdout, device)
-    calib, held = batches[:count], batches[count:]
-    if held and any(y is None for _, y in held):
-        raise MethodError("ftbc picks its iteration on held-out training batches: the "
-                          "calibration data must yield (x, y) pairs, or set holdout=0")
+    held, batches_of = _iteration_batches(recipe, data, count, holdout, device)
     clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None
     best_iter, best = 0, _biases(snn)
     history = [best_acc]
     for k in range(1, iterations + 1):
-        for x, _ in calib:
+        for x, _ in batches_of(k):
             layerwise_pass(snn, ann, x, steps,
                            lambda _name, n, cur, act: ftbc_update(n, cur, act, eta), clock)
         if held:
@@ -100,7 +121,7 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     else:
         best_iter = iterations
     snn.info.calibration["ftbc"] = clock.record(
-        steps, iterations, eta=eta, batches=len(calib), iterations=iterations,
-        holdout_batches=len(held), chosen_iteration=best_iter, holdout_accuracy=history,
-        snn_passes=iterations * len(calib) + (iterations + 1) * len(held))
-
+        steps, iterations, eta=eta, batches=count, iterations=iterations,
+        fresh=bool(recipe.params.get("fresh", False)), holdout_batches=len(held),
+        chosen_iteration=best_iter, holdout_accuracy=history,
+        snn_passes=iterations * count + (iterations + 1) * len(held))

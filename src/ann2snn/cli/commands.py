@@ -75,13 +75,23 @@ def _saved_network(args: argparse.Namespace):
     return net, snn
 
 
+def calibration_batches(net, args: argparse.Namespace):
+    """The training split as calibration batches: pass 0 plain (thresholds, SNNC), fresh
+    passes with the dataset's standard augmentation (FTBC), all seeded by ``--seed``."""
+    from ann2snn.data import SeededBatches, load_dataset
+
+    train = load_dataset(net.dataset, net.data, "train", augment=True, seed=args.seed,
+                         **net.dataset_options)
+    return SeededBatches(train, args.batch_size, args.seed)
+
+
 def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
     """Load the network (``load(args)``) and its splits, then ``run(net, test_loader, calib,
     procs, shared)`` on this process's shard of the test set (torchrun), leaving the process
     group cleanly; no calibration data for a saved network (``--snn``). Returns
     ``(net, procs, result)``."""
     from ann2snn import distributed as D
-    from ann2snn.data import SeededBatches, evenly_spaced, load_dataset
+    from ann2snn.data import evenly_spaced, load_dataset
 
     device = parse_device(args.device or default_device())
     for path in (args.json, getattr(args, "markdown", None)):
@@ -90,8 +100,6 @@ def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
     net = load(args)
     test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
                          args.limit)
-    train = None if getattr(args, "snn", None) else load_dataset(net.dataset, net.data, "train",
-                                                                 **net.dataset_options)
     procs = D.setup(device)
     shard = Subset(test, D.shard(len(test), procs)) if procs.active else test
     if procs.main:
@@ -102,7 +110,7 @@ def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
               "dataset": net.dataset, "model_name": net.name, "processes": procs,
               "maxpool": args.maxpool}
     try:
-        calib = None if train is None else SeededBatches(train, args.batch_size, args.seed)
+        calib = None if getattr(args, "snn", None) else calibration_batches(net, args)
         result = run(net.model.to(procs.device), DataLoader(shard, batch_size=args.batch_size),
                      calib, shared)
     except BaseException:
@@ -189,8 +197,6 @@ def _method_list(text: str | None) -> list[str] | None:
 def cmd_convert(args: argparse.Namespace) -> int:
     from ann2snn.conversion.converter import convert
     from ann2snn.conversion.serialize import save_snn
-    from ann2snn.data import SeededBatches, load_dataset
-
     options = _check_method(args)
     if args.timesteps is not None and not get_method(args.method, **options).depends_on_timesteps:
         raise Ann2SnnError(f"--timesteps would be ignored: {args.method} converts the same for "
@@ -198,8 +204,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     device = parse_device(args.device or default_device())
     check_output_file(args.out, "--out")
     net = _network(args)
-    train = load_dataset(net.dataset, net.data, "train", **net.dataset_options)
-    snn = convert(net.model.to(device), args.method, SeededBatches(train, args.batch_size, args.seed),
+    snn = convert(net.model.to(device), args.method, calibration_batches(net, args),
                   timesteps=args.timesteps, calib_batches=args.calib_batches, device=device,
                   maxpool=args.maxpool, **options)
     save_snn(snn, args.out)

@@ -118,8 +118,8 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
                    "for QCFS, opi for ClipReLU, snnc-light for ReLU networks)")
     g.add_argument("--permute", choices=PERMUTE_MODES,
                    help="temporal misalignment: permute each IF layer's spike trains in time")
-    g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (rate)")
-    g.add_argument("--method-seed", type=count, help="seed of permutations and TPP draws (0)")
+    g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (floor)")
+    g.add_argument("--method-seed", type=count, help="seed of permutations, TPP draws and the order of FTBC's fresh batches (0)")
     g.add_argument("--ftbc-eta", type=positive_float, help="FTBC step size η (0.5)")
     g.add_argument("--ftbc-iterations", type=count, help="FTBC iterations K (10)")
     g.add_argument("--ftbc-batches", type=positive_int, help="FTBC calibration batches B (5, "
@@ -174,4 +174,5 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--levels", type=positive_int, help="QCFS levels L (4)")
     g.add_argument("--batch-size", type=positive_int, default=128, help="batch size (128)")
     add_device_option(g)
-    g.add_argument("--seed", type=int, default=0, help="seed of the calibration batches (0)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the calibration batches: their "
+                   "order, and the augmentation of FTBC's fresh batches (0)")

@@ -25,7 +25,7 @@ from torch import Tensor
 TPP_G = ("rate", "floor", "rate-sequential")
 
 
-def tpp_fire(v: Tensor, threshold: Tensor, steps: int, g: str = "rate",
+def tpp_fire(v: Tensor, threshold: Tensor, steps: int, g: str = "floor",
              generator: torch.Generator | None = None) -> Tensor:
     """Spikes ``[T, ...]`` of the TPP fire phase from accumulated potentials ``v``."""
     if g not in TPP_G:

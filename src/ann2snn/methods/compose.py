@@ -86,8 +86,10 @@ def _unused_options(recipe: Recipe, rules: set[str]) -> dict[str, str]:
         why.setdefault("per_channel", "θ = λ is one number per layer")
     if recipe.neuron != "tpp":
         why.setdefault("tpp_g", f"it applies to TPP neurons, not {recipe.neuron}")
-    if recipe.permute is None and recipe.neuron != "tpp":
-        why.setdefault("seed", "the method draws nothing at random (no permute, no TPP)")
+    fresh = "ftbc" in recipe.calibration and recipe.params.get("fresh")
+    if recipe.permute is None and recipe.neuron != "tpp" and not fresh:
+        why.setdefault("seed", "the method draws nothing at random (no permute, no TPP, "
+                               "no fresh FTBC batches)")
     return {k: v for k, v in why.items() if k in recipe.overridden}
 
 

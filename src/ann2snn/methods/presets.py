@@ -28,6 +28,11 @@ RTS = register_method(Recipe(
     "percentile (Deng & Gu, ICLR 2021)",
     threshold="auto", v0=0.0, bias_shift="rts",
 ))
+MSE_SHIFT = register_method(Recipe(
+    "mse-shift", "channel-wise MSE thresholds, θ/(2T) added to every bias, v0 = 0: the "
+    "conversion SNNC and the official FTBC code start from (Li et al., ICML 2021)",
+    threshold="mse", per_channel=True, v0=0.0, bias_shift="rts",
+))
 SNNC_LIGHT = register_method(Recipe(
     "snnc-light", "SNNC light: MSE thresholds, v0 = θ/2, then per-channel bias calibration, "
     "layer by layer, forward only (Li et al., ICML 2021)",
@@ -42,12 +47,12 @@ FTBC = register_method(Recipe(
     "ftbc", "FTBC: per-layer, per-step, per-channel biases found forward only, layer by "
     "layer, on a base method (Wu et al., ECCV 2024)",
     base="auto", calibration=("ftbc",),
-    params={"eta": 0.5, "batches": 5, "iterations": 10, "holdout": 4},
+    params={"eta": 0.5, "batches": 5, "iterations": 10, "holdout": 4, "fresh": True},
 ))
 TPP = register_method(Recipe(
-    "tpp", "two-phase probabilistic neurons on a base method's thresholds; g = rate or floor "
-    "(Bojkovic, Wu & Gu, ICML 2025; reconstructed)",
-    base="auto", neuron="tpp", tpp_g="rate",
+    "tpp", "two-phase probabilistic neurons on a base method's thresholds; g = floor (the "
+    "IF train permuted) or rate (Bojkovic, Wu & Gu, ICML 2025; reconstructed)",
+    base="auto", neuron="tpp", tpp_g="floor",
 ))
 ERRORFREE = register_method(Recipe(
     "errorfree", "error-free bit-coded conversion: QCFS with L = 2^T - 1, bias shift λ/(2L), "

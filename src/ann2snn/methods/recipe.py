@@ -63,6 +63,7 @@ FIELD_CHECKS = {
 PARAM_CHECKS = {
     "eta": lambda n, v: _real(n, v, 0, strict=True), "batches": lambda n, v: _integer(n, v, 1),
     "iterations": lambda n, v: _integer(n, v, 0), "holdout": lambda n, v: _integer(n, v, 0),
+    "fresh": _flag,
 }
 
 
@@ -92,7 +93,7 @@ class Recipe:
     v0: float | str = 0.0
     bias_shift: str | None = None
     neuron: str = "if"
-    tpp_g: str = "rate"
+    tpp_g: str = "floor"
     permute: str | None = None
     calibration: tuple[str, ...] = ()
     params: dict = field(default_factory=dict)

@@ -21,7 +21,7 @@ class TPPNeuron(TwoPhaseNeuron):
     kind = "TPP"
     flexible_buffers = ("threshold", "v0", "bias")
 
-    def __init__(self, threshold, v0=0.0, bias=0.0, g: str = "rate"):
+    def __init__(self, threshold, v0=0.0, bias=0.0, g: str = "floor"):
         super().__init__()
         if g not in TPP_G:
             raise ValueError(f"TPP g must be one of {TPP_G}, got {g!r}")
