@@ -19,7 +19,12 @@ SPELLINGS = {
     "Tensor.relu_": lambda m, x: x.relu_(),
     "ClipReLU": lambda m, x: m.clip(x),
     "QCFS": lambda m, x: m.qcfs(x),
+    "nn.ReLU6": lambda m, x: m.relu6(x),
+    "F.relu6": lambda m, x: F.relu6(x),
+    "nn.Hardtanh": lambda m, x: m.hardtanh(x),
+    "F.hardtanh": lambda m, x: F.hardtanh(x, 0.0, 0.5),
 }
+CAPS = {"nn.ReLU6": 6.0, "F.relu6": 6.0, "nn.Hardtanh": 0.5, "F.hardtanh": 0.5}
 
 
 class OneActivation(nn.Module):
@@ -30,6 +35,7 @@ class OneActivation(nn.Module):
         self.act = nn.ReLU()
         self.clip = ann2snn.ClipReLU(1.5)
         self.qcfs = ann2snn.QCFS(levels=4, lam=1.5)
+        self.relu6, self.hardtanh = nn.ReLU6(), nn.Hardtanh(0.0, 0.5)
         self.fc = nn.Linear(4 * 4 * 4, 3)
 
     def forward(self, x):
@@ -44,17 +50,38 @@ def test_every_spelling_of_the_activation_becomes_an_if_layer(spelling):
     snn = ann2snn.convert(model, "opi", calib=[x])
     neurons = snn.neurons()
     assert len(neurons) == 1 and isinstance(neurons[0][1], IFNeuron)
-    expected_kind = {"ClipReLU": "ClipReLU", "QCFS": "QCFS"}.get(spelling, "ReLU")
+    expected_kind = {"ClipReLU": "ClipReLU", "QCFS": "QCFS"}.get(
+        spelling, "Hardtanh" if "hardtanh" in spelling.lower() else "ReLU")
     assert expected_kind.lower() in snn.info.origins[neurons[0][0]].lower()
     # as T grows, the rate converges to the activation clipped at θ, whatever the spelling
     theta = float(neurons[0][1].threshold)
     expected_theta = {"ClipReLU": 1.5, "QCFS": 1.5}.get(spelling)
     if expected_theta is not None:
         assert theta == pytest.approx(expected_theta)  # θ = λ
+    if spelling in CAPS:  # a fixed clip is a capped ReLU: θ = min(cap, data θ)
+        assert theta <= CAPS[spelling]
     with torch.no_grad():
         ref = model.fc(model.conv(x).clamp(0, theta).flatten(1))
         out = snn(x, 1024).mean(0)
     assert (out - ref).abs().max() < 2e-3 * max(1.0, float(ref.abs().max()))
+
+
+def test_fixed_clip_threshold_is_the_data_threshold_capped():
+    """ReLU6 / Hardtanh(0, m) take data thresholds (here the 99.9th percentile, v0 = θ/2),
+    never above m: θ = min(m, data θ)."""
+    fc = nn.Linear(2, 2)
+    with torch.no_grad():
+        fc.weight.copy_(torch.eye(2))
+        fc.bias.copy_(torch.tensor([0.0, 10.0]))  # channel 0 below the cap, channel 1 above
+    x = torch.rand(256, 2)
+    for act in (nn.ReLU6(), nn.Hardtanh(0.0, 6.0)):
+        model = nn.Sequential(fc, act, nn.Linear(2, 2)).eval()
+        theta = ann2snn.convert(model, "opi", calib=[x], per_channel=True).neurons()[0][1].threshold
+        assert theta[1] == pytest.approx(6.0)
+        assert float(theta[0]) == pytest.approx(float(torch.quantile(x[:, 0], 0.999)), rel=0.01)
+    with pytest.raises(ConversionError, match="Hardtanh"):  # not a clip from 0: no spiking form
+        ann2snn.convert(nn.Sequential(fc, nn.Hardtanh(-1.0, 1.0), nn.ReLU(), nn.Linear(2, 2)).eval(),
+                        "opi", calib=[x])
 
 
 def test_shared_relu_module_gets_one_neuron_per_call_site():
@@ -112,11 +139,12 @@ class WithSigmoid(nn.Module):
 def test_unsupported_ops_are_all_named_in_one_error():
     with pytest.raises(ConversionError) as err:
         ann2snn.convert(WithSigmoid().eval(), "rate", calib=[torch.rand(2, 4)])
-    message = str(err.value)
-    assert "\n" not in message
-    for name in ("sigmoid", "mul", "pool", "MaxPool1d", "unsqueeze"):
-        assert name in message
-    assert len(err.value.nodes) >= 4
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("cannot convert 5 node(s)") and len(lines) == 6  # a line per kind
+    for kind in ("1 x sigmoid", "1 x mul", "1 x MaxPool1d (e.g. pool at test_converter.py:",
+                 "1 x Tensor.unsqueeze", "1 x Tensor.sum"):
+        assert sum(kind in line for line in lines[1:]) == 1, kind
+    assert len(err.value.nodes) == 5
 
 
 def test_maxpool_is_refused_or_replaced_on_request():
@@ -130,14 +158,23 @@ def test_maxpool_is_refused_or_replaced_on_request():
     assert isinstance(snn.net.get_submodule("2"), nn.AvgPool2d)
 
 
-def test_untraceable_model_gets_a_one_line_error():
+def test_untraceable_model_gets_a_one_line_error_naming_the_users_line():
     class Branchy(nn.Module):
         def forward(self, x):
             return F.relu(x) if x.sum() > 0 else x
 
-    with pytest.raises(ConversionError, match="cannot trace Branchy") as err:
-        ann2snn.convert(Branchy(), "rate", calib=[torch.rand(2, 3)])
-    assert "\n" not in str(err.value)
+    class SizeCheck(nn.Module):
+        def forward(self, x):
+            if x.shape[1] != 3:
+                raise ValueError("3 channels")
+            return F.relu(x)
+
+    for model, code in ((Branchy(), "return F.relu(x) if x.sum() > 0 else x"),
+                        (SizeCheck(), "if x.shape[1] != 3:")):
+        with pytest.raises(ConversionError, match=f"cannot trace {type(model).__name__}") as err:
+            ann2snn.convert(model, "rate", calib=[torch.rand(2, 3)])
+        assert "\n" not in str(err.value)
+        assert "at test_converter.py:" in str(err.value) and f"`{code}`" in str(err.value)
 
 
 def test_bad_arguments_get_clear_errors(tiny_resnet):

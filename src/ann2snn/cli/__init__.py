@@ -19,7 +19,7 @@ from ann2snn.cli.options import (
     shape_of,
     steps_list,
 )
-from ann2snn.errors import Ann2SnnError
+from ann2snn.errors import Ann2SnnError, ConversionError
 
 
 def _add_demo(sub) -> None:
@@ -195,10 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def one_line(exc: BaseException) -> str:
-    """The message of ``exc`` on one line. An error raised in a DataLoader worker comes back
-    with the worker's traceback inside its message: keep only the error it ends with."""
+def error_text(exc: BaseException) -> str:
+    """The message of ``exc`` on one line, or one line per kind of problem for a grouped
+    conversion error. An error raised in a DataLoader worker comes back with the worker's
+    traceback inside its message: keep only the error it ends with."""
     text = str(exc).strip()
+    if isinstance(exc, ConversionError) and exc.nodes:
+        return "\n".join(" ".join(line.split()) for line in text.splitlines())
     if "Original Traceback" in text:
         last = text.splitlines()[-1]
         text = last.split(": ", 1)[1] if ": " in last and "Error" in last.split(": ", 1)[0] else last
@@ -210,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Ann2SnnError as exc:
-        print(f"ann2snn: error: {one_line(exc)}", file=sys.stderr)
+        print(f"ann2snn: error: {error_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ann2snn: interrupted", file=sys.stderr)

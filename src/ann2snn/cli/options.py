@@ -119,7 +119,8 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--permute", choices=PERMUTE_MODES,
                    help="temporal misalignment: permute each IF layer's spike trains in time")
     g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (floor)")
-    g.add_argument("--method-seed", type=count, help="seed of permutations, TPP draws and the order of FTBC's fresh batches (0)")
+    g.add_argument("--method-seed", type=count, help="seed of permutations, TPP draws and the "
+                   "order of FTBC's fresh batches (0)")
     g.add_argument("--ftbc-eta", type=positive_float, help="FTBC step size η (0.5)")
     g.add_argument("--ftbc-iterations", type=count, help="FTBC iterations K (10)")
     g.add_argument("--ftbc-batches", type=positive_int, help="FTBC calibration batches B (5, "

@@ -1,9 +1,11 @@
 """Step 2: find every activation however it is written, and make each call site a module.
 
 Recognised: ``nn.ReLU``, ``F.relu``, ``torch.relu``, ``Tensor.relu`` (and their in-place
-forms), ``nn.ReLU6``/``F.relu6`` (a clip at 6), ``ClipReLU`` and ``QCFS``. Each call site
-gets its own module under ``acts.<node name>``, even when one module object is called at
-several places, because each site becomes a spiking layer with its own threshold.
+forms), fixed clips ``nn.ReLU6``/``F.relu6`` and ``nn.Hardtanh(0, m)``/``F.hardtanh(x, 0, m)``
+(ReLU with a cap m: data thresholds, θ = min(m, data θ); docs/methods.md#activations),
+``ClipReLU`` and ``QCFS`` (θ = λ). Each call site gets its own module under
+``acts.<node name>``, even when one module object is called at several places, because
+each site becomes a spiking layer with its own threshold.
 """
 
 from __future__ import annotations
@@ -34,24 +36,40 @@ class ActivationSite:
     lam: float | None = None
     levels: int | None = None
     shift: float | None = None
+    cap: float | None = None  # a ReLU clipped at a fixed value (ReLU6, Hardtanh(0, m))
 
 
-def _site_module(node: fx.Node, modules: dict[str, nn.Module]) -> tuple[nn.Module, str] | None:
+_CLIP_FUNCTIONS = {F.hardtanh, F.hardtanh_}
+
+
+def _hardtanh_cap(low, high) -> float | None:
+    """``m`` when ``hardtanh(x, low, high)`` is a ReLU capped at ``m`` (low = 0 < high)."""
+    ok = isinstance(low, (int, float)) and isinstance(high, (int, float)) and low == 0 < high
+    return float(high) if ok else None
+
+
+def _site_module(node: fx.Node, modules: dict[str, nn.Module]
+                 ) -> tuple[nn.Module, str, float | None] | None:
+    """The site's ANN module, where it comes from, and the cap of a fixed clip."""
     if node.op == "call_module":
         mod = modules[node.target]
         if isinstance(mod, (ClipReLU, QCFS)):
-            return copy.deepcopy(mod), f"{type(mod).__name__} '{node.target}'"
-        if isinstance(mod, nn.ReLU6):
-            return _fixed_clip(6.0), f"nn.ReLU6 '{node.target}'"
+            return copy.deepcopy(mod), f"{type(mod).__name__} '{node.target}'", None
+        if isinstance(mod, nn.Hardtanh) and (cap := _hardtanh_cap(mod.min_val, mod.max_val)):
+            return _fixed_clip(cap), f"nn.{type(mod).__name__} '{node.target}'", cap
         if isinstance(mod, nn.ReLU):
-            return nn.ReLU(), f"nn.ReLU '{node.target}'"
+            return nn.ReLU(), f"nn.ReLU '{node.target}'", None
     elif node.op == "call_function" and node.target in _RELU_FUNCTIONS:
         name = f"{node.target.__module__.split('.')[-1]}.{node.target.__name__}"
-        return nn.ReLU(), f"{name} at {origin(node)}"
+        return nn.ReLU(), f"{name} at {origin(node)}", None
     elif node.op == "call_function" and node.target is F.relu6:
-        return _fixed_clip(6.0), f"F.relu6 at {origin(node)}"
+        return _fixed_clip(6.0), f"F.relu6 at {origin(node)}", 6.0
+    elif node.op == "call_function" and node.target in _CLIP_FUNCTIONS:
+        args = {**dict(zip(("input", "min_val", "max_val"), node.args)), **node.kwargs}
+        cap = _hardtanh_cap(args.get("min_val", -1.0), args.get("max_val", 1.0))
+        return None if cap is None else (_fixed_clip(cap), f"F.hardtanh at {origin(node)}", cap)
     elif node.op == "call_method" and node.target in _RELU_METHODS:
-        return nn.ReLU(), f"Tensor.{node.target} at {origin(node)}"
+        return nn.ReLU(), f"Tensor.{node.target} at {origin(node)}", None
     return None
 
 
@@ -69,7 +87,7 @@ def canonicalize_activations(gm: fx.GraphModule) -> list[ActivationSite]:
         found = _site_module(node, modules)
         if found is None:
             continue
-        mod, where = found
+        mod, where, cap = found
         target = f"{SITE_PREFIX}.{node.name}"
         gm.add_submodule(target, mod)
         with gm.graph.inserting_before(node):
@@ -77,13 +95,15 @@ def canonicalize_activations(gm: fx.GraphModule) -> list[ActivationSite]:
         new.meta = dict(node.meta)
         node.replace_all_uses_with(new)
         gm.graph.erase_node(node)
-        sites.append(_describe(node.name, mod, where))
+        sites.append(_describe(node.name, mod, where, cap))
     gm.delete_all_unused_submodules()
     gm.recompile()
     return sites
 
 
-def _describe(name: str, mod: nn.Module, where: str) -> ActivationSite:
+def _describe(name: str, mod: nn.Module, where: str, cap: float | None) -> ActivationSite:
+    if cap is not None:
+        return ActivationSite(name, "relu", where, cap=cap)
     if isinstance(mod, QCFS):
         return ActivationSite(name, "qcfs", where, float(mod.lam.detach()), mod.levels, mod.shift)
     if isinstance(mod, ClipReLU):

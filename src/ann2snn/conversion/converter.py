@@ -16,6 +16,7 @@ from ann2snn.checks import check_finite_module
 from ann2snn.conversion.activations import SITE_PREFIX, ActivationSite, canonicalize_activations
 from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.fold_bn import fold_batchnorm
+from ann2snn.conversion.norms import canonicalize_norms
 from ann2snn.conversion.observe import observe
 from ann2snn.conversion.replace import replace_maxpool_by_avgpool
 from ann2snn.conversion.support import check_supported
@@ -77,6 +78,7 @@ def prepare_ann(model: nn.Module, maxpool: str = "error") -> PreparedANN:
     if maxpool not in ("error", "avg"):
         raise ConversionError(f"maxpool must be 'error' or 'avg', got {maxpool!r}")
     gm = trace(copy.deepcopy(model))
+    canonicalize_norms(gm)
     sites = canonicalize_activations(gm)
     replaced = replace_maxpool_by_avgpool(gm) if maxpool == "avg" else []
     check_supported(gm)
@@ -120,6 +122,8 @@ def _thresholds(prep: PreparedANN, recipe, calib, steps, calib_batches, device
     for site in prep.sites:
         if site.name in observers:
             thresholds[site.name] = observers[site.name].result()
+            if site.cap is not None:  # ReLU6, Hardtanh(0, m): θ = min(m, data θ)
+                thresholds[site.name] = thresholds[site.name].clamp(max=site.cap)
             if not bool(torch.isfinite(thresholds[site.name]).all()):
                 raise MethodError(f"the calibration activations of layer {site.name!r} "
                                   f"({site.origin}) are NaN or infinite; the weights overflow")

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ann2snn.conversion.activations import SITE_PREFIX
+from ann2snn.conversion.norms import InferenceBatchNorm
 from ann2snn.conversion.trace import origin
 from ann2snn.errors import ConversionError
 
@@ -23,7 +24,7 @@ SUPPORTED_MODULES: tuple[type[nn.Module], ...] = (
     nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
     nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
     nn.Flatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.Identity,
-    nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample,
+    nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample, InferenceBatchNorm,
 )
 _MAXPOOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
 _MAXPOOL_FUNCTIONS = {F.max_pool1d, F.max_pool2d, F.max_pool3d, F.adaptive_max_pool2d,
@@ -44,12 +45,39 @@ SUPPORTED_METHODS = {
 _REDUCTIONS = {"mean", "sum", torch.mean, torch.sum}
 
 
-def _label(node: fx.Node, modules: dict[str, nn.Module]) -> str:
+def _kind(node: fx.Node, modules: dict[str, nn.Module]) -> str:
+    """What the node is, for grouping: a module class, a function or a tensor method."""
     if node.op == "call_module":
-        return f"'{node.name}' (module '{node.target}', {type(modules[node.target]).__name__})"
-    target = getattr(node.target, "__name__", str(node.target))
-    where = origin(node)
-    return f"'{node.name}' ({node.op} {target}{' at ' + where if where else ''})"
+        return type(modules[node.target]).__name__
+    name = getattr(node.target, "__name__", str(node.target))
+    return f"Tensor.{name}" if node.op == "call_method" else name
+
+
+def _example(node: fx.Node) -> str:
+    """The node's module path (or name) and the user's line it comes from."""
+    where = origin(node, width=60)
+    name = str(node.target) if node.op == "call_module" else node.name
+    return f"{name} at {where}" if where else name
+
+
+def grouped_problems(problems: list[tuple[str, str, str]], limit: int = 2000) -> str:
+    """One line per kind of problem, ``N x kind (e.g. ex1; ex2; ex3, ...): why``, the whole
+    at most ``limit`` characters (the kinds that do not fit are counted)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for kind, why, example in problems:
+        groups.setdefault((kind, why), []).append(example)
+    head = f"cannot convert {len(problems)} node(s), {len(groups)} kind(s) of problem:"
+    lines, size = [head], len(head)
+    for index, ((kind, why), examples) in enumerate(groups.items()):
+        more = ", ..." if len(examples) > 3 else ""
+        line = f"  {len(examples)} x {kind} (e.g. {'; '.join(examples[:3])}{more}): {why}"
+        tail = f"  ... and {len(groups) - index} more kind(s)"
+        if size + len(line) + len(tail) + 2 > limit:
+            lines.append(tail)
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
 
 
 def signal_nodes(graph: fx.Graph) -> set[fx.Node]:
@@ -81,7 +109,11 @@ def _problem(node: fx.Node, modules: dict[str, nn.Module], signals: set[fx.Node]
         return None
     if node.op == "call_function":
         if node.target in _MAXPOOL_FUNCTIONS:
-            return "max pooling has no exact spiking form; retrain with average pooling"
+            return ("max pooling has no exact spiking form; retrain with average pooling, or "
+                    "pass maxpool='avg'")
+        if node.target is F.batch_norm:
+            return ("batch statistics (training mode or no running statistics) mix samples; "
+                    "convert the model in eval mode with running statistics")
         if node.target in SCALE_FUNCTIONS:
             two = _signal_args(node, signals) > 1
             return "product of two signals has no spiking form" if two else None
@@ -114,20 +146,18 @@ def _dim(node: fx.Node, position: int):
 
 
 def check_supported(gm: fx.GraphModule) -> None:
-    """Raise one :class:`ConversionError` naming every node that cannot be converted."""
+    """Raise one :class:`ConversionError` naming every kind of node that cannot be converted
+    (grouped, with examples and the user's source lines)."""
     modules = dict(gm.named_modules())
     inputs = [n for n in gm.graph.nodes if n.op == "placeholder"]
     problems = []
     signals = signal_nodes(gm.graph)
     if len(inputs) != 1:
-        problems.append((f"forward({', '.join(n.name for n in inputs)})",
-                         "the network must take exactly one input tensor"))
+        problems.append(("forward", "the network must take exactly one input tensor",
+                         f"forward({', '.join(n.name for n in inputs)})"))
     for node in gm.graph.nodes:
         why = _problem(node, modules, signals)
         if why:
-            problems.append((_label(node, modules), why))
+            problems.append((_kind(node, modules), why, _example(node)))
     if problems:
-        listing = "; ".join(f"{label}: {why}" for label, why in problems)
-        raise ConversionError(
-            f"cannot convert {len(problems)} node(s): {listing}", [p[0] for p in problems]
-        )
+        raise ConversionError(grouped_problems(problems), [p[2] for p in problems])

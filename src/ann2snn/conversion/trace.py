@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 
 from torch import fx, nn
 
@@ -13,6 +14,7 @@ from ann2snn.errors import ConversionError
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)\n\s*(.*)')
 _TORCH_DIR = os.path.dirname(os.path.dirname(nn.__file__))
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class _Tracer(fx.Tracer):
@@ -33,19 +35,35 @@ def trace(model: nn.Module) -> fx.GraphModule:
         graph = _Tracer().trace(model)
     except Exception as exc:  # fx raises many kinds: TraceError, TypeError, RuntimeError...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = _user_line(exc)
         raise ConversionError(
-            f"cannot trace {type(model).__name__} with torch.fx ({type(exc).__name__}: {first}); "
-            "remove data-dependent control flow from forward() (if/for on tensor values) "
-            "or wrap that part in a leaf module"
+            f"cannot trace {type(model).__name__} with torch.fx ({type(exc).__name__}: {first})"
+            f"{f' at {where}' if where else ''}; remove data-dependent control flow from "
+            "forward() (if/for/assert on tensor values or sizes) or wrap that part in a leaf module"
         ) from None
     return fx.GraphModule(model, graph, class_name=type(model).__name__)
 
 
-def origin(node: fx.Node) -> str:
-    """Where a node comes from in the user's code: ``file.py:LINE (code)`` or ''."""
+def _where(path: str, line, code: str, width: int | None) -> str:
+    code = code.strip()
+    if width is not None and len(code) > width:
+        code = code[: width - 3] + "..."
+    return f"{os.path.basename(path)}:{line} `{code}`"
+
+
+def origin(node: fx.Node, width: int | None = None) -> str:
+    """Where a node comes from in the user's code, ``file.py:LINE `code` `` (the code cut to
+    ``width`` characters), or ''. For a module call: the line of ``forward`` that calls it."""
     frames = _FRAME.findall(node.stack_trace or "")
     user = [f for f in frames if not f[0].startswith(_TORCH_DIR)]
     if not user:
         return ""
     path, line, _, code = user[-1]
-    return f"{os.path.basename(path)}:{line} `{code.strip()}`"
+    return _where(path, line, code, width)
+
+
+def _user_line(exc: BaseException) -> str:
+    """The last frame of the user's code in ``exc``'s traceback (not torch, not ann2snn)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith((_TORCH_DIR, _OWN_DIR)) and f.line]
+    return _where(frames[-1].filename, frames[-1].lineno, frames[-1].line, 80) if frames else ""
