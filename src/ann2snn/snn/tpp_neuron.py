@@ -11,11 +11,13 @@ from ann2snn.snn.two_phase import TwoPhaseNeuron
 
 
 class TPPNeuron(TwoPhaseNeuron):
-    """Accumulate ``V = v0 + Σ_t (I[t] + b)``, then fire ``T`` Bernoulli steps with
-    ``p_t = clamp(g(V)/(T - t + 1), 0, 1)``, ``V <- V - θ·s[t]``; outputs ``θ·s``.
+    """Accumulate ``V = v0 + Σ_t (I[t] + b)``, then fire ``T`` Bernoulli steps from the spike
+    budget ``k_1 = g(V)``: ``p_t = clamp(k_t/(T - t + 1), 0, 1)``, ``k_{t+1} = k_t - s[t]``;
+    outputs ``θ·s`` (docs/methods.md#tpp).
 
-    ``g = "rate"``: E[count] = clamp(V/θ, 0, T) (use v0 = 0); ``g = "floor"``: exactly
-    clamp(floor(V/θ), 0, T) spikes at random steps (use v0 = θ/2). Seeded per layer.
+    ``g = "floor"`` (default): exactly clamp(floor(V/θ), 0, T) spikes at random steps, the
+    IF train permuted (use v0 = θ/2); ``g = "rate"``: stochastic rounding of V/θ, so
+    E[count] = clamp(V/θ, 0, T) (use v0 = 0). Seeded per layer.
     """
 
     kind = "TPP"
