@@ -199,13 +199,9 @@ def evaluate(
     first = next(batches)
     check_simulation_memory(model, first[0], max(steps), recipe, device)
     started = time.perf_counter()
-    if snn is not None:
-        snns, skipped = {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
-    else:
-        snns, skipped = convert_for_steps(
-            model, recipe, replayed(calib, recipe.seed), steps,
-            calib_batches=calib_batches, device=device, skip=skip_inapplicable, procs=procs,
-            maxpool=maxpool, log=partial(stage, progress))
+    snns, skipped = _networks(model, recipe, snn, calib, steps, calib_batches=calib_batches,
+                              device=device, skip=skip_inapplicable, procs=procs,
+                              maxpool=maxpool, progress=progress)
     steps = [t for t in steps if t not in skipped]
     convert_seconds = time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
@@ -216,6 +212,17 @@ def evaluate(
     return assemble_report(recipe, snns, skipped, steps, counts, accounting,
                            seconds={"convert": convert_seconds, **seconds}, dataset=dataset,
                            model=model_name or type(model).__name__, options=options)
+
+
+def _networks(model, recipe, snn, calib, steps, *, calib_batches, device, skip, procs,
+              maxpool, progress) -> tuple[dict, dict]:
+    """The SNN per ``T`` (``None``: one for every ``T``) and the ``T`` skipped with why: the
+    given ``snn`` as it is, else ``model`` converted by ``recipe``."""
+    if snn is not None:
+        return {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
+    return convert_for_steps(model, recipe, replayed(calib, recipe.seed), steps,
+                             calib_batches=calib_batches, device=device, skip=skip, procs=procs,
+                             maxpool=maxpool, log=partial(stage, progress))
 
 
 def summed_counts(model, snns, batches, steps, accounting, ann_cache, procs) -> tuple[list, dict]:

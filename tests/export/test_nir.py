@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 import ann2snn
-from ann2snn.export.nir_graph import NotExact, export_graph
+from ann2snn.export.nir_graph import export_graph
+from ann2snn.export.nir_losses import NotExact
 
 nir = pytest.importorskip("nir")
 nirtorch = pytest.importorskip("nirtorch")

@@ -76,10 +76,9 @@ def batch_counts(recipe, limit: int | None) -> tuple[int, int]:
     return int(count), int(p["holdout"])
 
 
-def _iteration_batches(recipe, data, count: int, holdout: int, device):
+def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, device):
     """The held-out batches, and a function ``k -> the B batches of iteration k``: fresh
-    batches every iteration (``fresh=True``: docs/methods.md#ftbc), else the same B."""
-    fresh = bool(recipe.params.get("fresh", False))
+    batches every iteration (``fresh``: docs/methods.md#ftbc), else the same B."""
     first = take_batches(data, holdout if fresh else count + holdout, device)
     held = first[len(first) - holdout:] if holdout else []
     if len(first) < (holdout if fresh else count + holdout):
@@ -101,7 +100,8 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
     eta, iterations = float(recipe.params["eta"]), int(recipe.params["iterations"])
     count, holdout = batch_counts(recipe, limit)
-    held, batches_of = _iteration_batches(recipe, data, count, holdout, device)
+    fresh = bool(recipe.params.get("fresh", False))
+    held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
     clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None
     best_iter, best = 0, _biases(snn)
@@ -122,6 +122,6 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
         best_iter = iterations
     snn.info.calibration["ftbc"] = clock.record(
         steps, iterations, eta=eta, batches=count, iterations=iterations,
-        fresh=bool(recipe.params.get("fresh", False)), holdout_batches=len(held),
+        fresh=fresh, holdout_batches=len(held),
         chosen_iteration=best_iter, holdout_accuracy=history,
         snn_passes=iterations * count + (iterations + 1) * len(held))

@@ -18,7 +18,7 @@ from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.fold_bn import fold_batchnorm
 from ann2snn.conversion.norms import canonicalize_norms
 from ann2snn.conversion.observe import observe
-from ann2snn.conversion.replace import replace_maxpool_by_avgpool
+from ann2snn.conversion.pooling import replace_maxpool_by_avgpool
 from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace

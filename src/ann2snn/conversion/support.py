@@ -15,6 +15,7 @@ from torch import fx, nn
 
 from ann2snn.conversion.activations import SITE_PREFIX
 from ann2snn.conversion.norms import InferenceBatchNorm
+from ann2snn.conversion.pooling import ADAPTIVE_MAX_TO_AVG, MAX_TO_AVG_FUNCTIONS, MAX_TO_AVG_MODULES
 from ann2snn.conversion.trace import origin
 from ann2snn.errors import ConversionError
 
@@ -26,9 +27,8 @@ SUPPORTED_MODULES: tuple[type[nn.Module], ...] = (
     nn.Flatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.Identity,
     nn.ZeroPad2d, nn.ConstantPad2d, nn.Upsample, InferenceBatchNorm,
 )
-_MAXPOOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
-_MAXPOOL_FUNCTIONS = {F.max_pool1d, F.max_pool2d, F.max_pool3d, F.adaptive_max_pool2d,
-                      torch.max_pool2d}
+_MAXPOOL = tuple(MAX_TO_AVG_MODULES)
+_MAXPOOL_FUNCTIONS = {*MAX_TO_AVG_FUNCTIONS, *ADAPTIVE_MAX_TO_AVG}
 
 SHAPE_FUNCTIONS = {operator.getitem, getattr, torch.flatten, F.pad, torch.reshape}
 LINEAR_FUNCTIONS = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ann2snn.errors import Ann2SnnError
-from ann2snn.export.nir_graph import NotExact, export_graph, losses
+from ann2snn.export.nir_graph import export_graph
+from ann2snn.export.nir_losses import NotExact, losses
 from ann2snn.outputs import atomic_write, check_output_file
 from ann2snn.snn.network import SpikingNetwork
 

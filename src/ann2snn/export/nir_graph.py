@@ -25,16 +25,13 @@ import torch.nn.functional as F
 from torch import Tensor, fx, nn
 
 from ann2snn.errors import Ann2SnnError
+from ann2snn.export.nir_losses import LOSSY_IF, NotExact, losses
 from ann2snn.snn.if_neuron import IFNeuron
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import time_add
 
 _ADDS = (operator.add, torch.add, time_add)
-
-
-class NotExact(Ann2SnnError):
-    """The network has parts NIR cannot express exactly."""
 
 
 def _np(t: Tensor) -> np.ndarray:
@@ -47,26 +44,6 @@ def _full(param: Tensor, shape: tuple[int, ...]) -> Tensor:
     if p.dim() == 1 and len(shape) > 1:
         p = p.reshape(-1, *([1] * (len(shape) - 1)))
     return p.expand(shape).clone()
-
-
-#: what the native NIR IF of a lossy export loses on every layer
-LOSSY_IF = "reset to 0 instead of subtracting θ, v0 dropped (NIR IF starts at 0), > for >="
-
-
-def losses(snn: SpikingNetwork) -> list[str]:
-    """What an exact export of ``snn`` would lose; empty when it is exact."""
-    found = []
-    for name, n in snn.neurons():
-        if not isinstance(n, IFNeuron):
-            found.append(f"{name}: {n.kind} neurons (two-phase) have no NIR form")
-        elif n.step_bias is not None:
-            found.append(f"{name}: FTBC's per-step biases have no NIR form")
-        elif n.permute is not None:
-            found.append(f"{name}: permutation of spike trains has no NIR form")
-        elif bool(n.bias.ne(0).any()):
-            found.append(f"{name}: a constant neuron bias (rts, snnc-light) would round "
-                         "differently folded into the layer before")
-    return found
 
 
 def _shapes(snn: SpikingNetwork, shape: tuple[int, ...] | None) -> dict[str, tuple[int, ...]]:

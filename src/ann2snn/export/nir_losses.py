@@ -1,0 +1,31 @@
+"""What an exact NIR export of a spiking network would lose (docs/methods.md#nir)."""
+
+from __future__ import annotations
+
+from ann2snn.errors import Ann2SnnError
+from ann2snn.snn.if_neuron import IFNeuron
+from ann2snn.snn.network import SpikingNetwork
+
+
+class NotExact(Ann2SnnError):
+    """The network has parts NIR cannot express exactly."""
+
+
+#: what the native NIR IF of a lossy export loses on every layer
+LOSSY_IF = "reset to 0 instead of subtracting θ, v0 dropped (NIR IF starts at 0), > for >="
+
+
+def losses(snn: SpikingNetwork) -> list[str]:
+    """What an exact export of ``snn`` would lose; empty when it is exact."""
+    found = []
+    for name, n in snn.neurons():
+        if not isinstance(n, IFNeuron):
+            found.append(f"{name}: {n.kind} neurons (two-phase) have no NIR form")
+        elif n.step_bias is not None:
+            found.append(f"{name}: FTBC's per-step biases have no NIR form")
+        elif n.permute is not None:
+            found.append(f"{name}: permutation of spike trains has no NIR form")
+        elif bool(n.bias.ne(0).any()):
+            found.append(f"{name}: a constant neuron bias (rts, mse-shift, snnc-light) would round "
+                         "differently folded into the layer before")
+    return found
