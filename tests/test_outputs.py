@@ -7,31 +7,49 @@ import torch
 
 import ann2snn
 from ann2snn import Ann2SnnError
-from ann2snn.outputs import atomic_write, write_json
+from ann2snn.outputs import write_bytes, write_json
 
 
-def test_a_failing_write_leaves_nothing(tmp_path):
+class _FailingFile:
+    """``open()``'s file whose write puts half the bytes down, then fails as ``exc``."""
+
+    def __init__(self, real, exc):
+        self.real, self.exc = real, exc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.real.close()
+
+    def write(self, data):
+        self.real.write(data[: len(data) // 2])
+        raise self.exc
+
+
+def _failing_open(monkeypatch, exc):
+    import builtins
+
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda p, mode="r", *a, **k: _FailingFile(
+        real_open(p, mode, *a, **k), exc) if "w" in mode else real_open(p, mode, *a, **k))
+
+
+def test_a_failing_write_leaves_nothing(tmp_path, monkeypatch):
     target = tmp_path / "r.json"
-
-    def disk_full(path):
-        path.write_text('{"half": ')
-        raise OSError(errno.ENOSPC, "No space left on device")
-
+    _failing_open(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(Ann2SnnError, match="No space left on device; nothing was written"):
-        atomic_write(target, disk_full)
+        write_bytes(target, b'{"half": 1}')
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_interrupted_write_leaves_the_old_file(tmp_path):
+def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "r.json"
     write_json({"old": 1}, target)
-
-    def interrupted(path):
-        path.write_text("{")
-        raise KeyboardInterrupt
-
+    _failing_open(monkeypatch, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
-        atomic_write(target, interrupted)
+        write_bytes(target, b"{}")
+    monkeypatch.undo()
     assert target.read_text() == '{\n  "old": 1\n}\n' and len(list(tmp_path.iterdir())) == 1
 
 

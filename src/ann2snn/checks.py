@@ -46,3 +46,40 @@ def check_finite_output(out: Tensor, where: str) -> None:
     if not bool(torch.isfinite(out).all()):
         raise Ann2SnnError(f"{where} produced NaN or infinite values from finite inputs; the "
                            "weights overflow (check them, or the input normalisation)")
+
+
+#: seeds torch's generators take: 0 .. 2**63 - 1
+MAX_SEED = 2**63 - 1
+
+
+def check_flag(value, name: str) -> bool:
+    """A boolean option: ``True`` or ``False`` only (a string "false" is not one)."""
+    if not isinstance(value, bool):
+        raise Ann2SnnError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_flags(**flags) -> None:
+    """:func:`check_flag` on each keyword argument."""
+    for name, value in flags.items():
+        check_flag(value, name)
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """A seed: an integer in 0 .. 2**63 - 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        shown = f"{str(value)[:20]}..." if len(str(value)) > 24 else repr(value)
+        raise Ann2SnnError(f"{name} must be an integer from 0 to 2**63 - 1, got {shown}")
+    return value
+
+
+@torch.no_grad()
+def check_accepts(model: nn.Module, shape: tuple[int, ...], what: str) -> None:
+    """Refuse, before any work, a model that cannot take inputs of one sample's ``shape``
+    (a user's factory that ignores ``in_channels``, say): one eval-mode pass on zeros."""
+    was_training = model.training
+    model.eval()
+    try:
+        forward_checked(model, torch.zeros(2, *shape), what)
+    finally:
+        model.train(was_training)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from ann2snn.errors import Ann2SnnError
@@ -26,3 +28,21 @@ def parse_device(device: str | torch.device) -> torch.device:
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise Ann2SnnError(f"device {device!r}: only {torch.cuda.device_count()} GPU(s)")
     return dev
+
+
+def available_bytes(device: torch.device | str) -> int | None:
+    """Free memory of ``device`` (CUDA: free GPU memory; CPU: MemAvailable), None if unknown."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

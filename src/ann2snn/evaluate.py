@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.batches import Batch, iterate_batches, replayed
-from ann2snn.checks import check_finite_output, forward_checked
+from ann2snn.checks import check_finite_output, check_flags, forward_checked
 from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
 from ann2snn.conversion.trace import trace
 from ann2snn.costs.accounting import Accounting
@@ -71,10 +71,18 @@ def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Rec
     check_fits(largest, output, steps, x.shape[0], window, device)
 
 
-def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict) -> Recipe:
+def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict,
+                     **conversion) -> Recipe:
     """The recipe of a network converted before; it runs only at the ``T`` it was made for,
-    if its conversion depends on ``T``."""
-    given = [*(["method"] if method is not None else []), *options]
+    if its conversion depends on ``T``. Conversion arguments (``calib``, ``calib_batches``,
+    ``maxpool``) would change nothing, and are refused."""
+    if not isinstance(snn, SpikingNetwork):
+        raise Ann2SnnError(f"snn must be a SpikingNetwork, got {type(snn).__name__}: load a saved "
+                           "file with ann2snn.load_snn(path), its ANN with ann2snn.load_ann(path)")
+    unset = {"calib": None, "calib_batches": None, "maxpool": "error"}
+    given = [*(["method"] if method is not None else []), *options,
+             *[k for k, v in conversion.items()
+               if (v is not None if unset[k] is None else v != unset[k])]]
     if given:
         raise MethodError(f"{', '.join(given)}: a converted network is evaluated as it is "
                           f"({snn.info.recipe.name}); drop them")
@@ -182,17 +190,15 @@ def evaluate(
     shard of ``data``: every process uses rank 0's conversion; counts are summed. With
     ``costs`` (default) the same runs are accounted: spikes, synaptic operations, MACs,
     energy and latency per ``T``, per-layer records and the ANN's cost
-    (:mod:`ann2snn.costs`). ``ann_cache`` (a dict, shared by evaluations of the same
-    batches, as :func:`ann2snn.compare.compare` does) keeps the ANN's counts per batch.
-    ``snn``: a network converted before (:func:`ann2snn.load_snn`; ``model`` its ANN,
-    :func:`ann2snn.load_ann`) is evaluated as it is: no conversion, its recipe reported.
+    (:mod:`ann2snn.costs`). ``ann_cache`` (a dict shared by evaluations of the same batches,
+    as :func:`ann2snn.compare` does) keeps the ANN's counts per batch. ``snn``: a network
+    converted before (``model`` its ANN, :func:`ann2snn.load_ann`) is evaluated as it is.
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
-    if snn is None:
-        recipe = get_method(method or "robust", **options)
-    else:
-        recipe = converted_recipe(snn, steps, method, options)
+    check_flags(progress=progress, skip_inapplicable=skip_inapplicable, costs=costs)
+    recipe = get_method(method or "robust", **options) if snn is None else converted_recipe(
+        snn, steps, method, options, calib=calib, calib_batches=calib_batches, maxpool=maxpool)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)

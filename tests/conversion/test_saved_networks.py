@@ -59,7 +59,7 @@ def test_a_model_name_must_match_the_file(tmp_path):
     model = ann2snn.create_model("small_cnn").eval()
     path = tmp_path / "snn.safetensors"
     ann2snn.save_snn(ann2snn.convert(model, "robust", calib=[torch.rand(4, 1, 8, 8)]), path)
-    with pytest.raises(WeightsError, match="holds a converted small_cnn, not a resnet20"):
+    with pytest.raises(WeightsError, match="holds a conversion of 'small_cnn', not 'resnet20'"):
         ann2snn.load_snn(path, "resnet20")
     with pytest.raises(Ann2SnnError, match="model must be an nn.Module or a model name"):
         ann2snn.load_snn(path, 3)

@@ -64,7 +64,7 @@ def test_options_that_would_change_nothing_are_refused(qcfs_net, relu_data):
     ({"percentile": float("nan")}, "percentile must be a finite number"),
     ({"percentile": 250}, "percentile must be > 0 and <= 100"),
     ({"v0": float("inf")}, "v0 must be a finite number"),
-    ({"seed": -1}, "seed must be an integer >= 0"),
+    ({"seed": -1}, "seed must be an integer from 0 to"),
     ({"per_channel": "yes"}, "per_channel must be True or False"),
     ({"threshold": "median"}, "threshold must be one of"),
 ])

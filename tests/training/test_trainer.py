@@ -72,7 +72,7 @@ def test_checkpoint_metadata_and_loading(synthetic_cifar, tmp_path):
         net, torch.utils.data.DataLoader(test, batch_size=16))
     assert net.normalize.mean.flatten().tolist() == pytest.approx(meta["normalization"]["mean"])
     assert net.model.features[2].levels == 3
-    with pytest.raises(WeightsError, match="holds a small_cnn, not a resnet20"):
+    with pytest.raises(WeightsError, match="holds 'small_cnn', not 'resnet20'"):
         load_checkpoint(out, model="resnet20")
     with pytest.raises(WeightsError, match="not an ann2snn checkpoint"):
         load_checkpoint(tmp_path)
@@ -110,4 +110,4 @@ def test_cli_train_then_evaluate_and_convert_without_extra_flags(synthetic_cifar
     snn = ann2snn.load_snn(snn_file, load_network(checkpoint=str(out)).model)
     assert snn(torch.rand(2, 3, 32, 32), 2).shape == (2, 2, 10)
     assert main(["evaluate", "--checkpoint", str(out), "--model", "vgg16"]) == 2
-    assert "holds a small_cnn, not a vgg16" in capsys.readouterr().err
+    assert "holds 'small_cnn', not 'vgg16'" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from ann2snn.cli.options import (
     nonnegative_float,
     positive_float,
     positive_int,
+    seed,
     shape_of,
     steps_list,
 )
@@ -31,7 +32,7 @@ def _add_demo(sub) -> None:
                                       "T = 1, 2, 4, 8, 16, 32 beside the ANN's.")
     demo.add_argument("--json", metavar="PATH", help="write the list of reports to PATH")
     demo.add_argument("--epochs", type=positive_int, default=30, help="training epochs (30)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    demo.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     demo.set_defaults(func=C.cmd_demo)
 
 
@@ -57,7 +58,8 @@ def _add_evaluate(sub) -> None:
     _add_sweep_options(ev, "the report")
     ev.add_argument("--snn", metavar="FILE", help="evaluate a network saved by `ann2snn convert "
                     "--out` as it is (with its ANN, from the same file): needs only --dataset "
-                    "and --data (and --model to trust a package.module:function it names)")
+                    "and --data (and --model with your own package.module:function factory, "
+                    "when the network was converted from one)")
     ev.set_defaults(func=C.cmd_evaluate)
 
 
@@ -121,7 +123,9 @@ def _add_export(sub) -> None:
     ex.add_argument("snn", metavar="SNN", help="a .safetensors file from `ann2snn convert --out`")
     ex.add_argument("--format", choices=FORMATS, default="nir", help="export format (nir)")
     ex.add_argument("--out", required=True, metavar="FILE", help="output file (.nir)")
-    ex.add_argument("--model", help="model name, to trust a package.module:function the file names")
+    ex.add_argument("--model", help="your own model factory (package.module:function), when "
+                    "the file was converted from one: ann2snn never imports a name read from "
+                    "a file (README: what --model trusts)")
     ex.add_argument("--lossy", action="store_true", help="export what NIR cannot carry "
                     "exactly as native NIR IF layers (reset to 0), printing every loss")
     ex.add_argument("--input-shape", type=shape_of, metavar="C,H,W",
@@ -164,7 +168,7 @@ def _add_train(sub) -> None:
     tr.add_argument("--no-amp", action="store_true", help="no mixed precision on GPU")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_device_option(tr)
-    tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    tr.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     tr.set_defaults(func=C.cmd_train)
 
 

@@ -12,7 +12,7 @@ from ann2snn.cli.options import method_options
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import get_method
-from ann2snn.outputs import atomic_write, check_output_file, write_json
+from ann2snn.outputs import check_distinct, check_output_file, write_json, write_text
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -48,7 +48,8 @@ def _check_method(args: argparse.Namespace) -> dict:
 
 #: what a saved network decides (``evaluate --snn``): flag -> its value when not given
 _SNN_DECIDES = {"checkpoint": None, "weights": None, "normalize": None, "activation": None,
-                "levels": None, "method": None, "calib_batches": None, "maxpool": "error"}
+                "levels": None, "method": None, "calib_batches": None, "maxpool": "error",
+                "seed": None}
 
 
 def _saved_network(args: argparse.Namespace):
@@ -80,9 +81,10 @@ def calibration_batches(net, args: argparse.Namespace):
     passes with the dataset's standard augmentation (FTBC), all seeded by ``--seed``."""
     from ann2snn.data import SeededBatches, load_dataset
 
-    train = load_dataset(net.dataset, net.data, "train", augment=True, seed=args.seed,
+    seed = 0 if args.seed is None else args.seed
+    train = load_dataset(net.dataset, net.data, "train", augment=True, seed=seed,
                          **net.dataset_options)
-    return SeededBatches(train, args.batch_size, args.seed)
+    return SeededBatches(train, args.batch_size, seed)
 
 
 def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
@@ -94,9 +96,11 @@ def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
     from ann2snn.data import evenly_spaced, load_dataset
 
     device = parse_device(args.device or default_device())
-    for path in (args.json, getattr(args, "markdown", None)):
-        if path:
-            check_output_file(path)
+    outputs = {"--json": args.json, "--markdown": getattr(args, "markdown", None)}
+    check_distinct(outputs)
+    for flag, path in outputs.items():
+        if path is not None:
+            check_output_file(path, flag)
     net = load(args)
     test = evenly_spaced(load_dataset(net.dataset, net.data, "test", **net.dataset_options),
                          args.limit)
@@ -164,7 +168,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if args.json:
             write_json(result, args.json)
         if args.markdown:
-            atomic_write(args.markdown, lambda p: p.write_text(table + "\n"))
+            write_text(args.markdown, table + "\n", "--markdown")
     return 0
 
 
@@ -184,7 +188,7 @@ def _say(message: str) -> None:
 def _method_list(text: str | None) -> list[str] | None:
     from ann2snn.methods import list_methods
 
-    if not text:
+    if text is None:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in list_methods()]

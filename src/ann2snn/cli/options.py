@@ -7,6 +7,7 @@ import argparse
 import math
 
 from ann2snn.ann.activations import ACTIVATIONS
+from ann2snn.checks import MAX_SEED
 from ann2snn.data import list_datasets
 from ann2snn.data.normalization import NORMALIZATIONS
 from ann2snn.errors import Ann2SnnError
@@ -41,6 +42,13 @@ def positive_float(text: str) -> float:
 
 def nonnegative_float(text: str) -> float:
     return _number(float, text, 0.0, False, "a finite number >= 0")
+
+
+def seed(text: str) -> int:
+    value = _number(int, text, 0, False, "a seed from 0 to 2**63 - 1")
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**63 - 1, got {text[:24]!r}")
+    return value
 
 
 def percentile(text: str) -> float:
@@ -94,7 +102,7 @@ def method_options(args: argparse.Namespace) -> dict:
     """The recipe overrides given on the command line, flags and ``--method-option`` alike
     (checked by the recipe itself; a key given twice is refused)."""
     options = {key: getattr(args, flag) for flag, key in METHOD_FLAGS.items()
-               if getattr(args, flag) not in (None, False)}
+               if getattr(args, flag) is not None and getattr(args, flag) is not False}
     for pair in args.method_option or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
@@ -119,7 +127,7 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--permute", choices=PERMUTE_MODES,
                    help="temporal misalignment: permute each IF layer's spike trains in time")
     g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (floor)")
-    g.add_argument("--method-seed", type=count, help="seed of permutations, TPP draws and the "
+    g.add_argument("--method-seed", type=seed, help="seed of permutations, TPP draws and the "
                    "order of FTBC's fresh batches (0)")
     g.add_argument("--ftbc-eta", type=positive_float, help="FTBC step size η (0.5)")
     g.add_argument("--ftbc-iterations", type=count, help="FTBC iterations K (10)")
@@ -175,5 +183,5 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--levels", type=positive_int, help="QCFS levels L (4)")
     g.add_argument("--batch-size", type=positive_int, default=128, help="batch size (128)")
     add_device_option(g)
-    g.add_argument("--seed", type=int, default=0, help="seed of the calibration batches: their "
+    g.add_argument("--seed", type=seed, help="seed of the calibration batches: their "
                    "order, and the augmentation of FTBC's fresh batches (0)")

@@ -19,15 +19,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ann2snn import __version__
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.converter import PreparedANN, prepare_ann
 from ann2snn.conversion.replace import NEURON_PREFIX
 from ann2snn.errors import Ann2SnnError, WeightsError
+from ann2snn.files import check_input_file, check_path
 from ann2snn.methods.recipe import recipe_from_record
 from ann2snn.models.checkpoint import check_architecture
+from ann2snn.models.factory import recorded_name
 from ann2snn.models.loading import model_from_architecture
-from ann2snn.outputs import atomic_write, check_output_file
+from ann2snn.outputs import check_output_file, write_bytes
 from ann2snn.snn.network import SpikingNetwork
 
 FORMAT = "ann2snn.spiking-network/1"
@@ -37,7 +40,7 @@ ANN_KEY = "ann."
 
 def save_snn(snn: SpikingNetwork, path: str | Path) -> None:
     """Write ``snn`` to ``path`` (``.safetensors``), atomically."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     if not isinstance(snn, SpikingNetwork):
         raise Ann2SnnError(f"save_snn needs a SpikingNetwork, got {type(snn).__name__}")
@@ -49,23 +52,29 @@ def save_snn(snn: SpikingNetwork, path: str | Path) -> None:
             "architecture": info.architecture}
     state = {**snn.state_dict(), **{ANN_KEY + k: v for k, v in info.ann_activations.items()}}
     state = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
-    atomic_write(path, lambda p: save_file(state, str(p), metadata={"ann2snn": json.dumps(meta)}))
+    write_bytes(path, save(state, metadata={"ann2snn": json.dumps(meta)}), "spiking network file")
 
 
 def _read(path: Path) -> tuple[dict, dict]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file, safe_open
 
-    if not path.is_file():
-        raise WeightsError(f"spiking network file {path} does not exist")
+    check_input_file(path, "spiking network file", error=WeightsError)
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = json.loads((f.metadata() or {}).get("ann2snn", "{}"))
+        found = meta.get("format") if isinstance(meta, dict) else None
+        if found != FORMAT:
+            raise WeightsError(
+                f"{path} is not a spiking network saved by ann2snn.save_snn" if not isinstance(
+                    found, str) or not found.startswith(FORMAT.split("/")[0] + "/") else
+                f"{path} is in format {found[:60]!r}; this ann2snn {__version__} reads {FORMAT}: "
+                "convert the network again with this version")
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise WeightsError(f"cannot read {path}: not a complete safetensors file ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a spiking network saved by ann2snn.save_snn")
+    except RecursionError:
+        raise WeightsError(f"{path}: damaged metadata (nested too deeply)") from None
     return meta, state
 
 
@@ -104,15 +113,15 @@ def _model_for(record: ConversionRecord, model: nn.Module | str | None, path: Pa
         raise WeightsError(f"{path} was converted from a model ann2snn did not build, so it does "
                            "not record its architecture: pass the ANN, load_snn(path, model)")
     if model is not None and model != arch["model"]:
-        raise WeightsError(f"{path} holds a converted {arch['model']}, not a {model}; drop the "
-                           "model name or pass the matching file")
+        raise WeightsError(f"{path} holds a conversion of {recorded_name(arch['model'])}, not "
+                           f"{model!r}; drop the model name or pass the matching file")
     return model_from_architecture(arch, str(path), trusted=model)
 
 
 def _prepared(path: str | Path, model) -> tuple[PreparedANN, ConversionRecord, dict]:
     """The file's record (the ANN's activation tensors included), the SNN's tensors, and the
     prepared ANN to assemble onto (``model``, else the recorded architecture)."""
-    path = Path(path)
+    path = check_path(path, "spiking network file")
     meta, state = _read(path)
     record = _check_meta(meta, path)
     prep = prepare_ann(_model_for(record, model, path),
@@ -148,7 +157,7 @@ def load_ann(path: str | Path, model: nn.Module | str | None = None) -> nn.Modul
 def load_converted(path: str | Path, model: nn.Module | str | None = None
                    ) -> tuple[nn.Module, SpikingNetwork]:
     """``(ANN, SNN)`` of the file at ``path``, read and assembled once."""
-    path = Path(path)
+    path = check_path(path, "spiking network file")
     prep, record, state = _prepared(path, model)
     thresholds = {s.name: torch.tensor(s.lam if s.lam is not None else 1.0) for s in prep.sites}
     snn = assemble(prep.gm, prep.sites, thresholds, record)  # a copy of the graph

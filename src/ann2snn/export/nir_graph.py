@@ -16,6 +16,7 @@ metadata says so.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -24,9 +25,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, fx, nn
 
+from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError
 from ann2snn.export.nir_losses import LOSSY_IF, NotExact, losses
 from ann2snn.snn.if_neuron import IFNeuron
+from ann2snn.snn.memory import node_shapes
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import time_add
@@ -46,28 +49,39 @@ def _full(param: Tensor, shape: tuple[int, ...]) -> Tensor:
     return p.expand(shape).clone()
 
 
-def _shapes(snn: SpikingNetwork, shape: tuple[int, ...] | None) -> dict[str, tuple[int, ...]]:
-    """The shape of one sample at every node's output, from one step of one sample."""
-    shape = shape or getattr(snn.info, "input_shape", None)
+#: float32 arrays of a spiking layer's full shape an export holds (its parameters as NIR
+#: arrays, their copies in the graph and in the HDF5 buffer)
+_ARRAYS_PER_NEURON = 8
+
+
+def _shapes(snn: SpikingNetwork, shape) -> dict[str, tuple[int, ...]]:
+    """The shape of one sample at every node's output (from shapes alone), after checking
+    that the export's arrays fit in memory."""
+    shape = shape if shape is not None else getattr(snn.info, "input_shape", None)
     if shape is None:
         raise Ann2SnnError("the network does not record its input shape (converted without "
                            "data): give it, e.g. input_shape=(3, 32, 32) or --input-shape 3,32,32")
-    shapes: dict[str, tuple[int, ...]] = {}
-
-    class Recorder(fx.Interpreter):
-        def run_node(self, n):
-            out = super().run_node(n)
-            if isinstance(out, Tensor):
-                shapes[n.name] = tuple(out.shape[1:])
-            return out
-
-    for _, neuron in snn.neurons():
-        neuron.set_time(1, 1)
-    with torch.no_grad():
-        Recorder(snn.net).run(torch.zeros(1, *shape))
-    for _, neuron in snn.neurons():
-        neuron.state = None
+    shapes = node_shapes(snn.net, check_input_shape(shape))
+    neurons = sum(math.prod(shapes[n.name]) for n in snn.net.graph.nodes
+                  if n.op == "call_module" and isinstance(snn.net.get_submodule(n.target),
+                                                          SpikingNeuron))
+    params = sum(t.numel() for t in snn.net.parameters())
+    needed = 4 * (_ARRAYS_PER_NEURON * neurons + 3 * params)
+    free = available_bytes("cpu")
+    if free is not None and needed > free:
+        raise Ann2SnnError(f"exporting for input shape {tuple(shape)} needs about "
+                           f"{needed / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB free: "
+                           "give the shape of one real input (--input-shape C,H,W)")
     return shapes
+
+
+def check_input_shape(shape) -> tuple[int, ...]:
+    """One sample's shape: a tuple or list of positive integers."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        raise Ann2SnnError(f"input_shape must be a tuple of positive integers such as (3, 32, 32), "
+                           f"got {shape!r}")
+    return tuple(shape)
 
 
 class _Builder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
+from ann2snn.checks import MAX_SEED
 from ann2snn.errors import MethodError
 from ann2snn.functional.permute import PERMUTE_MODES
 from ann2snn.functional.two_phase import TPP_G
@@ -24,9 +25,11 @@ def _real(name, v, low=None, *, strict=False, high=None):
         raise MethodError(f"{name} must be {span}, got {v!r}")
 
 
-def _integer(name, v, low):
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise MethodError(f"{name} must be an integer >= {low}, got {v!r}")
+def _integer(name, v, low, high=None):
+    if isinstance(v, bool) or not isinstance(v, int) or v < low or high is not None and v > high:
+        span = f">= {low}" if high is None else f"from {low} to {high}"
+        shown = f"{str(v)[:20]}..." if len(str(v)) > 24 else repr(v)
+        raise MethodError(f"{name} must be an integer {span}, got {shown}")
 
 
 def _one_of(allowed):
@@ -56,7 +59,7 @@ FIELD_CHECKS = {
     "threshold": _one_of(THRESHOLDS), "neuron": _one_of(NEURONS),
     "bias_shift": _one_of(BIAS_SHIFTS), "permute": _one_of(PERMUTE), "tpp_g": _one_of(TPP_G),
     "percentile": lambda n, v: _real(n, v, 0, strict=True, high=100), "per_channel": _flag,
-    "v0": _v0, "seed": lambda n, v: _integer(n, v, 0), "calibration": _names,
+    "v0": _v0, "seed": lambda n, v: _integer(n, v, 0, MAX_SEED), "calibration": _names,
     "activations": _names, "base": lambda n, v: v is None or _names(n, (v,)),
 }
 #: the calibration parameters presets may declare, and their checks

@@ -18,7 +18,8 @@ def register_method(recipe: Recipe) -> Recipe:
 
 def get_method(name: str | Recipe, **options) -> Recipe:
     """The preset called ``name``, with ``options`` overriding its choices."""
-    recipe = name if isinstance(name, Recipe) else _METHODS.get(name)
+    recipe = name if isinstance(name, Recipe) else _METHODS.get(name) if isinstance(name, str) \
+        else None
     if recipe is None:
         raise MethodError(f"unknown method {name!r}; registered methods: {', '.join(_METHODS)}")
     return recipe.with_options(**options) if options else recipe

@@ -7,21 +7,15 @@ for the requested activation.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Callable
 
 from torch import nn
 
 from ann2snn.ann.activations import ACTIVATIONS, make_activation
 from ann2snn.errors import Ann2SnnError
+from ann2snn.models.factory import call_factory, is_factory_path
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
-
-
-def is_factory_path(name: str) -> bool:
-    """True for a user's ``package.module:function`` (never taken from a file unasked)."""
-    return ":" in name
 
 
 def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -30,29 +24,17 @@ def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
     return fn
 
 
-def import_factory(path: str) -> Callable[..., nn.Module]:
-    """``"package.module:function"`` -> the function."""
-    module_name, _, attr = path.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except ImportError as exc:
-        raise Ann2SnnError(f"cannot import module {module_name!r} of model {path!r}: {exc}; is it "
-                           "on PYTHONPATH?") from None
-    except AttributeError:
-        raise Ann2SnnError(f"module {module_name!r} has no {attr!r} (model {path!r})") from None
-    if not callable(factory):
-        raise Ann2SnnError(f"model {path!r} is not a function or class")
-    return factory
-
-
-def replace_relu(model: nn.Module, activation: str, **options) -> nn.Module:
-    """Swap every ``nn.ReLU`` module of ``model`` for a fresh ``activation`` module."""
+def replace_relu(model: nn.Module, activation: str, **options) -> int:
+    """Swap every ``nn.ReLU`` module of ``model`` for a fresh ``activation`` module; returns
+    how many were swapped."""
+    swapped = 0
     for name, child in model.named_children():
         if isinstance(child, nn.ReLU):
             setattr(model, name, make_activation(activation, **options))
+            swapped += 1
         else:
-            replace_relu(child, activation, **options)
-    return model
+            swapped += replace_relu(child, activation, **options)
+    return swapped
 
 
 #: the attribute that records how :func:`create_model` built a model (read by
@@ -85,16 +67,14 @@ def _build(name: str, num_classes: int, activation: str, **options) -> nn.Module
     if activation not in ACTIVATIONS:
         raise Ann2SnnError(f"unknown activation {activation!r}; choose one of: {', '.join(ACTIVATIONS)}")
     if is_factory_path(name):
-        factory = import_factory(name)
-        params = inspect.signature(factory).parameters
-        takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        kwargs = {k: v for k, v in {"num_classes": num_classes, "activation": activation,
-                                    **options}.items() if takes_all or k in params}
-        model = factory(**kwargs)
-        if not isinstance(model, nn.Module):
-            raise Ann2SnnError(f"model {name!r} returned {type(model).__name__}, not an nn.Module")
-        if "activation" not in kwargs and activation != "relu":
-            replace_relu(model, activation, **options)
+        model, took_activation = call_factory(name, num_classes, activation, **options)
+        if not took_activation and activation != "relu" and not replace_relu(
+                model, activation, **options):
+            raise Ann2SnnError(
+                f"model {name!r} has no nn.ReLU module to make {activation}: its ReLUs are "
+                f"functional calls (F.relu, torch.relu) or it has none, and its factory takes no "
+                f"activation=; ann2snn cannot give it {activation} yet: write its ReLUs as "
+                "nn.ReLU modules, or use --activation relu")
         return model
     try:
         factory = _MODELS[name]

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from ann2snn.checks import check_finite_module
 from ann2snn.errors import WeightsError
+from ann2snn.files import check_input_file, check_path
 
 #: weights identified by the first 8 hex digits of their sha256: what they expect as input
 KNOWN_WEIGHTS: dict[str, dict[str, str]] = {
@@ -33,12 +34,11 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     ``weights_only=True``; unwraps ``{"state_dict": ...}`` and strips ``module.`` prefixes."""
     from safetensors import SafetensorError
 
-    path = Path(path)
+    path = check_path(path, "weights")
     if path.is_dir():
         raise WeightsError(f"weights {path} is a folder, and not a checkpoint of `ann2snn train` "
                            "(no model.safetensors and model.json in it); pass the weights file")
-    if not path.is_file():
-        raise WeightsError(f"weights file {path} does not exist; pass --weights PATH")
+    check_input_file(path, "weights file", "pass --weights PATH", error=WeightsError)
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from pathlib import Path
 
+from ann2snn.reporting.escape import label
+
 PERCENT = 100.0
+#: the most T ticks written out, layer names (or raster neurons) labelled, inches wide
+MAX_TICKS, MAX_LAYER_TICKS, MAX_WIDTH = 24, 120, 48
 LINE_STYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 
@@ -15,13 +21,15 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # a name with characters the font lacks is drawn with boxes, not warned about
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
     return plt
 
 
 def _label(report: dict, models: int) -> str:
     options = ", ".join(f"{k}={v}" for k, v in report.get("options", {}).items())
     name = f"{report['method']} ({options})" if options else report["method"]
-    return f"{report['model']}: {name}" if models > 1 else name
+    return label(f"{report['model']}: {name}" if models > 1 else name)
 
 
 def _colors(plt, count: int):
@@ -53,10 +61,11 @@ def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
     for model in models:
         ann = next(r["ann"]["accuracy"] for r in reports if r["model"] == model)
         ax.axhline(PERCENT * ann, ls=style[model], color="black", lw=1, alpha=0.6,
-                   label=f"ANN ({model}) {PERCENT * ann:.2f} %")
+                   label=label(f"ANN ({model}) {PERCENT * ann:.2f} %"))
     ax.set_xscale("log", base=2)
     all_steps = sorted({row["T"] for r in reports for row in r["snn"]})
-    ax.set_xticks(all_steps, [str(t) for t in all_steps])
+    if len(all_steps) <= MAX_TICKS:  # else the log axis's own ticks
+        ax.set_xticks(all_steps, [str(t) for t in all_steps])
     ax.set_xlabel("time steps T")
     ax.set_ylabel("top-1 accuracy (%)")
     ax.set_title("Accuracy against time steps")
@@ -79,7 +88,7 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
         mine = [r for r in rows if (r["model"], r["method"]) == (model, method)]
         ax.scatter([r["energy_uj"] for r in mine], [PERCENT * r["accuracy"] for r in mine],
                    s=18, color=color, marker=MARKERS[models.index(model) % len(MARKERS)],
-                   label=f"{model}: {method}" if len(models) > 1 else method)
+                   label=label(f"{model}: {method}" if len(models) > 1 else method))
     best = sorted((r for r, f in zip(rows, front) if f), key=lambda r: r["energy_uj"])
     if best:
         ax.step([r["energy_uj"] for r in best], [PERCENT * r["accuracy"] for r in best],
@@ -89,7 +98,7 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
                         xytext=(3, -8), textcoords="offset points")
     for model, ann in anns.items():
         ax.scatter([ann["energy_uj"]], [PERCENT * ann["accuracy"]], marker="*", s=120,
-                   color="black", label=f"ANN ({model})")
+                   color="black", label=label(f"ANN ({model})"))
     ax.set_xscale("log")
     ax.set_xlabel("energy per inference (µJ, 45 nm: 4.6 pJ/MAC, 0.9 pJ/AC; memory ignored)")
     ax.set_ylabel("top-1 accuracy (%)")
@@ -105,17 +114,18 @@ def layer_profile(report: dict, steps: int, path: Path) -> None:
     """Firing rate and ANN-SNN error of every spiking layer at one T."""
     plt = _pyplot()
     layers = report["layers"][str(steps)]
-    names = [r["layer"] for r in layers]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(7.5, 0.35 * len(names)), 5.6),
-                                      sharex=True)
+    names = [label(r["layer"]) for r in layers]
+    every = max(1, math.ceil(len(names) / MAX_LAYER_TICKS))  # a name per tick, or every k-th
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(min(MAX_WIDTH, max(7.5, 0.35 * len(
+        names[::every]))), 5.6), sharex=True)
     x = range(len(names))
     top.bar(x, [r["firing_rate"] for r in layers], color="tab:blue")
     top.set_ylabel("firing rate\n(spikes / neuron / step)")
     bottom.bar(x, [r["ann_snn_error"] for r in layers], color="tab:red")
     bottom.set_ylabel("mean |ANN - SNN|\n(activation units)")
-    bottom.set_xticks(list(x), names, rotation=60, ha="right", fontsize=7)
+    bottom.set_xticks(list(x)[::every], names[::every], rotation=60, ha="right", fontsize=7)
     bottom.set_xlabel("spiking layer (network order)")
-    top.set_title(f"{report['model']}, {report['method']}, T = {steps}: per layer")
+    top.set_title(label(f"{report['model']}, {report['method']}, T = {steps}: per layer"))
     for ax in (top, bottom):
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
@@ -131,11 +141,14 @@ def spike_raster(report: dict, layer: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     for row, steps in enumerate(record["spike_steps"]):
         ax.scatter(steps, [row] * len(steps), marker="|", s=120, color="black")
-    ax.set_yticks(range(len(record["neurons"])), [str(n) for n in record["neurons"]], fontsize=6)
+    every = max(1, math.ceil(len(record["neurons"]) / MAX_LAYER_TICKS))
+    ax.set_yticks(range(len(record["neurons"]))[::every],
+                  [str(n) for n in record["neurons"]][::every], fontsize=6)
     ax.set_xlim(0.5, raster["T"] + 0.5)
     ax.set_xlabel("time step")
     ax.set_ylabel("neuron (flat index)")
-    ax.set_title(f"{report['method']}: spikes of layer {layer}, first test image, T = {raster['T']}")
+    ax.set_title(label(f"{report['method']}: spikes of layer {layer}, first test image, "
+                       f"T = {raster['T']}"))
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     fig.savefig(path, dpi=130, bbox_inches="tight")

@@ -1,64 +1,56 @@
 """Read report files back: an evaluation report, a list of them (``demo --json``) or a
-comparison (``compare --json``). Every field the figures use is checked first: an old or
-foreign file gets one line saying what is missing, before anything is written."""
+comparison (``compare --json``). Each is checked against the schema of the reports
+:mod:`ann2snn.report` writes before anything is drawn: an old, foreign or hostile file gets
+one line saying what is wrong and where, and nothing is written."""
 
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 
 from ann2snn.errors import Ann2SnnError
+from ann2snn.files import check_input_file
+from ann2snn.report import ReportError, check_report
 
-ROW_COSTS = ("spikes_per_neuron", "firing_rate", "energy_uj", "latency_steps")
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def check_report(report, where: str) -> dict:
-    """An evaluation report with costs, or an error naming what is wrong."""
-    if not isinstance(report, dict) or not {"method", "model", "ann", "snn"} <= set(report):
-        raise Ann2SnnError(f"{where} is not an ann2snn report (no method, model, ann and snn)")
-    if not isinstance(report["method"], str) or not isinstance(report["model"], str):
-        raise Ann2SnnError(f"{where}: method and model must be names")
-    ann, rows = report["ann"], report["snn"]
-    if not isinstance(ann, dict) or not _number(ann.get("accuracy")):
-        raise Ann2SnnError(f"{where}: ann.accuracy is missing or not a number")
-    if not isinstance(rows, list) or not rows:
-        raise Ann2SnnError(f"{where}: snn holds no rows")
-    for row in rows:
-        if not isinstance(row, dict) or not _number(row.get("T")) or not _number(row.get("accuracy")):
-            raise Ann2SnnError(f"{where}: an snn row lacks T or accuracy")
-        missing = [k for k in ROW_COSTS if not _number(row.get(k))]
-        if missing:
-            raise Ann2SnnError(f"{where}: {report['method']} at T = {row['T']} has no "
-                               f"{', '.join(missing)}: a report from before costs were "
-                               "accounted; evaluate again with this version")
-    if not _number(ann.get("energy_uj")):
-        raise Ann2SnnError(f"{where}: ann.energy_uj is missing; evaluate again with this version")
-    layers = report.get("layers", {})
-    if not isinstance(layers, dict) or not all(isinstance(v, list) for v in layers.values()):
-        raise Ann2SnnError(f"{where}: layers must map T to lists of layer records")
-    return report
+#: the largest report file read, and the most reports drawn at once
+MAX_FILE_BYTES, MAX_REPORTS = 256 * 2**20, 200
 
 
-def read_reports(paths: list[str | Path]) -> list[dict]:
-    """Every evaluation report in ``paths`` (reports, lists of reports, comparisons)."""
+def _parse(path) -> object:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, huge integers
+        raise Ann2SnnError(f"{path} is not a JSON report ({type(exc).__name__}: "
+                           f"{str(exc).splitlines()[0][:120]})") from None
+    except RecursionError:
+        raise Ann2SnnError(f"{path} is not a report: its JSON is nested too deeply") from None
+
+
+def _items(data, path) -> list:
+    """The reports a file holds: one, a list of them, or a comparison's."""
+    if isinstance(data, dict) and "reports" in data:
+        data = data["reports"]
+        if not isinstance(data, list):
+            raise Ann2SnnError(f"{path}: reports must be a list of reports")
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise Ann2SnnError(f"{path} holds no report")
+    return items
+
+
+def read_reports(paths: list) -> list[dict]:
+    """Every evaluation report in ``paths`` (reports, lists of reports, comparisons), each
+    checked field by field."""
     reports = []
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise Ann2SnnError(f"report file {path} does not exist")
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Ann2SnnError(f"{path} is not a JSON report ({type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:120]})") from None
-        if isinstance(data, dict) and "reports" in data:
-            data = data["reports"]
-        items = data if isinstance(data, list) else [data]
-        if not items:
-            raise Ann2SnnError(f"{path} holds no report")
-        reports += [check_report(r, f"{path} (report {i + 1})") for i, r in enumerate(items)]
+    for name in paths:
+        path = check_input_file(name, "report file", max_bytes=MAX_FILE_BYTES)
+        items = _items(_parse(path), path)
+        if len(reports) + len(items) > MAX_REPORTS:
+            raise Ann2SnnError(f"{path}: more than {MAX_REPORTS} reports to draw at once; split "
+                               "them over several `ann2snn report` runs")
+        for i, item in enumerate(items):
+            try:
+                reports.append(check_report(item))
+            except ReportError as exc:
+                raise Ann2SnnError(f"{path} (report {i + 1}) is not an ann2snn report: "
+                                   f"{exc}") from None
     return reports

@@ -13,6 +13,8 @@ from ann2snn.compare import format_compare_table, pareto, rows_of
 from ann2snn.errors import Ann2SnnError
 from ann2snn.outputs import check_output_dir
 from ann2snn.reporting import figures
+from ann2snn.reporting.escape import csv_cell
+from ann2snn.reporting.escape import markdown as md
 from ann2snn.reporting.load import read_reports
 
 ENERGY_FRONT = (("accuracy", 1), ("energy_uj", -1))
@@ -44,10 +46,12 @@ def _focus(reports: list[dict], method: str | None, steps: int | None, layer: st
 
 
 def _csv(path: Path, rows: list[dict]) -> None:
+    """``rows`` as CSV, formula-like strings neutralised; the header of the widest row."""
+    fields = list(dict.fromkeys(k for row in rows for k in row))
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(f, fieldnames=[csv_cell(k) for k in fields])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({csv_cell(k): csv_cell(v) for k, v in row.items()} for row in rows)
 
 
 def _markdown(reports, report, steps, layer, front) -> str:
@@ -56,15 +60,15 @@ def _markdown(reports, report, steps, layer, front) -> str:
              format_compare_table({"reports": reports}), "",
              "![accuracy against T](accuracy_vs_T.png)", "",
              "![accuracy against energy](accuracy_vs_energy.png)", "",
-             f"## Per layer: {report['model']}, {report['method']}, T = {steps}", "",
+             f"## Per layer: {md(report['model'])}, {md(report['method'])}, T = {steps}", "",
              "| layer | kind | neurons | spikes/neuron | firing rate | sops | mean abs ANN-SNN |",
              "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['layer']} | {r['kind']} | {r['neurons']} | {r['spikes_per_neuron']:.3f} | "
+    lines += [f"| {md(r['layer'])} | {md(r['kind'])} | {r['neurons']} | {r['spikes_per_neuron']:.3f} | "
               f"{r['firing_rate']:.4f} | {r['sops']:.4g} | {r['ann_snn_error']:.4g} |" for r in layers]
     lines += ["", "![per-layer firing rate and error](layers.png)", "",
-              f"![spike raster of {layer}](raster.png)", "",
+              f"![spike raster of {md(layer)}](raster.png)", "",
               f"Pareto-optimal rows: {sum(front)} of {len(front)}.", "",
-              f"Conventions: {reports[0].get('costs', {}).get('note', '')}"]
+              f"Conventions: {md(reports[0].get('costs', {}).get('note', ''))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -78,9 +82,10 @@ def write_report(paths: list[str | Path], out: str | Path, *, method: str | None
     front = pareto(rows)
     anns = {r["model"]: r["ann"] for r in reports}
     tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
+    created = next((p for p in reversed(out.parents) if not p.exists()), None)
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     try:
+        tmp.mkdir(parents=True)
         (tmp / "summary.md").write_text(_markdown(reports, report, steps, layer, front))
         _csv(tmp / "rows.csv", [{**r, "pareto": f} for r, f in zip(rows, front)])
         _csv(tmp / "layers.csv", [{"method": r["method"], "T": t, **rec} for r in reports
@@ -93,8 +98,13 @@ def write_report(paths: list[str | Path], out: str | Path, *, method: str | None
         out.mkdir(parents=True, exist_ok=True)
         for name in FILES:
             os.replace(tmp / name, out / name)
-    except OSError as exc:
-        raise Ann2SnnError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
+    except BaseException as exc:
+        if created is not None:  # folders made for the output, holding nothing else
+            shutil.rmtree(created, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise Ann2SnnError(f"cannot write the report into {out}: {exc.strerror or exc}; "
+                               "nothing was written") from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / name for name in FILES]

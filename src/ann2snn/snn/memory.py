@@ -9,11 +9,10 @@ running means take three more of the output's size for every step.
 
 from __future__ import annotations
 
-import os
-
 import torch
 from torch import Tensor, fx
 
+from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.neuron import SpikingNeuron
 
@@ -22,9 +21,13 @@ LIVE_OUTPUT_TENSORS = 3
 
 
 class _SizeProbe(fx.Interpreter):
-    """Runs a graph on one sample, spiking layers as identity; records the largest tensor."""
+    """Runs a graph on one sample, spiking layers as identity; records the largest tensor
+    and the shape of one sample at every node."""
 
-    largest = 0
+    def __init__(self, gm: fx.GraphModule):
+        super().__init__(gm)
+        self.largest = 0
+        self.shapes: dict[str, tuple[int, ...]] = {}
 
     def call_module(self, target, args, kwargs):
         module = self.fetch_attr(target)
@@ -36,6 +39,7 @@ class _SizeProbe(fx.Interpreter):
         out = super().run_node(n)
         if isinstance(out, Tensor) and out.dim() > 0:
             self.largest = max(self.largest, out.numel())
+            self.shapes[n.name] = tuple(out.shape[1:])
         return out
 
 
@@ -47,30 +51,30 @@ def activation_sizes(gm: fx.GraphModule, sample: Tensor) -> tuple[int, int]:
     return probe.largest, (out.numel() if isinstance(out, Tensor) else 0)
 
 
+@torch.no_grad()
+def node_shapes(gm: fx.GraphModule, shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """The shape of one sample of ``shape`` at every node of ``gm``, found on fake tensors:
+    nothing of the network's size is allocated. A shape the network cannot take is refused
+    with the op that fails."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    probe = _SizeProbe(gm)
+    try:
+        with FakeTensorMode(allow_non_fake_inputs=True):
+            probe.run(torch.empty(1, *shape))
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise Ann2SnnError(f"input shape {tuple(shape)} does not fit the network: "
+                           f"{first.strip()[:200]}") from None
+    return probe.shapes
+
+
 def simulation_bytes(largest: int, output: int, steps: int, batch: int, window: int,
                      itemsize: int = 4) -> int:
     """Estimated peak bytes of simulating ``steps`` steps of ``batch`` samples in windows of
     ``window`` steps (``window = steps`` when the network cannot run in chunks)."""
     return itemsize * batch * (LIVE_WINDOW_TENSORS * min(window, steps) * largest
                                + LIVE_OUTPUT_TENSORS * steps * output)
-
-
-def available_bytes(device: torch.device | str) -> int | None:
-    """Free memory of ``device`` (CUDA: free GPU memory; CPU: MemAvailable), None if unknown."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return int(torch.cuda.mem_get_info(device)[0])
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def check_fits(largest: int, output: int, steps: int, batch: int, window: int,

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from ann2snn.ann.activations import ACTIVATIONS
+from ann2snn.checks import check_seed
 from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError
 from ann2snn.outputs import check_output_dir
@@ -60,5 +61,6 @@ def check_config(cfg: TrainConfig) -> None:
                            f"{', '.join(ACTIVATIONS)}")
     if cfg.bit_sparsity and cfg.activation != "qcfs":
         raise Ann2SnnError("--bit-sparsity applies to QCFS activations (--activation qcfs)")
+    check_seed(cfg.seed)
     parse_device(cfg.device)
     check_output_dir(cfg.out, "--out")

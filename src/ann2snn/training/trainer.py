@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -25,10 +24,12 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from ann2snn import distributed as D
 from ann2snn.ann import BitSparsityRegularizer
+from ann2snn.checks import check_accepts
 from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.models import create_model, with_normalization
 from ann2snn.models.checkpoint import (
+    META_FILE,
     MODEL_FILE,
     STATE_FILE,
     checkpoint_files,
@@ -42,18 +43,7 @@ from ann2snn.training.config import RUN_FIELDS, TrainConfig, check_config
 from ann2snn.training.control import EpochSampler, StopFlag
 from ann2snn.training.lambda_init import init_lambda_from_data
 from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
-
-
-def read_train_state(out: str | Path) -> dict | None:
-    """The training state of ``out``, or None if there is none."""
-    path = Path(out) / STATE_FILE
-    if not path.is_file():
-        return None
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means the same thing to the user
-        raise WeightsError(f"cannot read training state {path} ({type(exc).__name__}); it is "
-                           "corrupt: delete it to start over") from None
+from ann2snn.training.state import read_train_state
 
 
 def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.Processes) -> float:
@@ -77,6 +67,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
                                  what=f"the weights {cfg.weights}")
     norm.check_channels(shape[0], f"dataset {cfg.dataset}")
     net = with_normalization(model, norm)
+    check_accepts(net, shape, f"model {cfg.model!r} on {cfg.dataset}")
     if cfg.weights:
         path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
         state = read_state_dict(path)
@@ -175,16 +166,24 @@ def _restore(run: Run, state: dict | None, say) -> dict | None:
         raise Ann2SnnError(f"{cfg.out} already holds a training run; pass --resume to continue "
                            "it, or choose another --out")
     old = read_meta(cfg.out)
-    differ = [k for k in RUN_FIELDS if old.get("config", {}).get(k) != run.config[k]]
+    if not isinstance(old.get("config"), dict) or not isinstance(old.get("history"), list):
+        raise WeightsError(f"cannot resume {cfg.out}: its {META_FILE} has no config or history "
+                           "(damaged); restore it, or choose another --out")
+    differ = [k for k in RUN_FIELDS if old["config"].get(k) != run.config[k]]
     if differ:
         raise Ann2SnnError(f"cannot resume {cfg.out}: it was trained with other "
                            f"{', '.join(differ)}; use the same options or another --out")
     load_state_checked(run.model, read_state_dict(f"{cfg.out}/{MODEL_FILE}"), f"{cfg.out}/{MODEL_FILE}")
-    run.opt.load_state_dict(state["optimizer"])
-    run.sched.load_state_dict(state["scheduler"])
-    if state.get("scaler"):
-        run.scaler.load_state_dict(state["scaler"])
-    torch.set_rng_state(state["rng"])
+    try:
+        run.opt.load_state_dict(state["optimizer"])
+        run.sched.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            run.scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"])
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError) as exc:
+        raise WeightsError(f"cannot resume {cfg.out}: its training state does not fit this run "
+                           f"({type(exc).__name__}: {str(exc)[:120]}); delete "
+                           f"{cfg.out}/{STATE_FILE} to start over") from None
     run.start_epoch, run.start_step, run.history = state["epoch"], state["step"], old["history"]
     run.partial = tuple(state["partial"])
     if run.start_epoch >= cfg.epochs:
