@@ -269,3 +269,14 @@ def test_a_user_model_that_cannot_train_as_asked_leaves_no_folder(tmp_path, caps
     refused(["train", "--model", model, "--dataset", "digits", "--activation", activation,
              "--epochs", "1", "--out", str(tmp_path / "run" / "r"), "--no-progress"], capsys,
             message, tmp_path, [])
+
+
+def test_a_checkpoint_of_another_format_version_names_both(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--model", "small_cnn", "--dataset", "digits", "--epochs", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    meta = json.loads((out / "model.json").read_text())
+    (out / "model.json").write_text(json.dumps({**meta, "format": "ann2snn.checkpoint/9"}))
+    refused(["evaluate", "--checkpoint", str(out), "--timesteps", "1"], capsys,
+            "is in format 'ann2snn.checkpoint/9'; this ann2snn 0.1.0 reads ann2snn.checkpoint/1")

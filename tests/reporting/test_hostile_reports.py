@@ -102,3 +102,17 @@ def test_pareto_equals_the_quadratic_definition(objectives):
         expected = [p is not None and not any(q is not None and _dominated(p, q) for q in points)
                     for p in points]
         assert pareto(rows, objectives) == expected
+
+
+def test_the_reports_evaluate_and_compare_write_pass_the_schema():
+    """One schema: what ``report`` accepts is what the library writes."""
+    import ann2snn
+    from ann2snn.report import check_report
+
+    from conftest import labelled_batches
+
+    model, data = labelled_batches(48)
+    check_report(json.loads(json.dumps(ann2snn.evaluate(model, data[:1], [1, 2], "tpp", data[1:]))))
+    result = ann2snn.compare(model, data[:1], [1, 3], data[1:], methods=["opi", "rts"])
+    for report in json.loads(json.dumps(result))["reports"]:
+        check_report(report)
