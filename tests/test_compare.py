@@ -31,7 +31,14 @@ def test_compare_runs_what_applies_on_shared_batches():
     assert alone["snn"] == result["reports"][1]["snn"]  # the same calibration batches
     table = format_compare_table(result)
     assert table.count("\n| ") == 4 and "qcfs does not apply" in table
-    assert all(isinstance(m, str) and t in (1, 2) for m, t in result["pareto"])
+    rows = [(r["method"], s["T"], s["accuracy"], s["energy_uj"], s["latency_steps"])
+            for r in result["reports"] for s in r["snn"]]
+    best = max(rows, key=lambda r: (r[2], -r[3], -r[4]))  # the most accurate is never beaten
+    assert result["pareto"] and [best[0], best[1]] in result["pareto"]
+    for method, t, acc, energy, latency in rows:  # a marked row: no other row dominates it
+        beaten = any(a >= acc and e <= energy and la <= latency and (a, e, la) != (acc, energy, latency)
+                     for _, _, a, e, la in rows)
+        assert ([method, t] in result["pareto"]) == (not beaten)
 
 
 def test_cli_compare_writes_json_and_table(tmp_path, capsys):

@@ -12,10 +12,11 @@ def test_report_contract_and_single_run_equals_per_T_runs():
     model = randomize_bn(TinyResNet())
     x = torch.rand(40, 3, 8, 8)
     y = model(x).argmax(1)
+    y[::4] = (y[::4] + 1) % 5  # every fourth label wrong: the ANN scores 30 / 40
     data = DataLoader(TensorDataset(x, y), batch_size=16)
     report = ann2snn.evaluate(model, data, [4, 1, 2], "robust", calib=[x], dataset="toy")
     assert set(report) >= {"method", "dataset", "model", "ann", "snn", "seconds", "versions"}
-    assert report["ann"]["accuracy"] == 1.0
+    assert report["ann"]["accuracy"] == 0.75 and report["samples"] == 40
     assert [row["T"] for row in report["snn"]] == [1, 2, 4]
     assert set(report["seconds"]) >= {"ann", "snn"}
     snn = ann2snn.convert(model, "robust", calib=[x])

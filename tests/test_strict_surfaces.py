@@ -190,7 +190,7 @@ def test_falsy_method_flags_are_kept():
 @pytest.mark.parametrize("flag", ["--method-seed", "--seed"])
 def test_a_seed_beyond_64_bits_is_one_line(flag, capsys):
     refused([*EVAL, "--normalize", "digits", flag, str(10**30)], capsys,
-            "expected a seed from 0 to 2**63 - 1")
+            "must be an integer from 0 to 9223372036854775807")
 
 
 def test_compare_refuses_an_empty_method_list(capsys):

@@ -11,6 +11,7 @@ from ann2snn.errors import (  # noqa: E402
     ConversionError,
     DataError,
     MethodError,
+    OptionError,
     WeightsError,
 )
 from ann2snn.evaluate import evaluate  # noqa: E402
@@ -24,5 +25,5 @@ __all__ = [
     "create_model", "list_models",
     "ClipReLU", "QCFS", "make_activation", "BitSparsityRegularizer",
     "IFNeuron", "SpikingNetwork", "Recipe", "get_method", "list_methods", "register_method",
-    "Ann2SnnError", "ConversionError", "DataError", "MethodError", "WeightsError",
+    "Ann2SnnError", "ConversionError", "DataError", "MethodError", "OptionError", "WeightsError",
 ]

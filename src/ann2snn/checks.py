@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.errors import Ann2SnnError, WeightsError
+from ann2snn.options import MAX_SEED
 
 
 def forward_checked(fn: Callable[[Tensor], Tensor], x: Tensor, what: str = "the network") -> Tensor:
@@ -46,10 +47,6 @@ def check_finite_output(out: Tensor, where: str) -> None:
     if not bool(torch.isfinite(out).all()):
         raise Ann2SnnError(f"{where} produced NaN or infinite values from finite inputs; the "
                            "weights overflow (check them, or the input normalisation)")
-
-
-#: seeds torch's generators take: 0 .. 2**63 - 1
-MAX_SEED = 2**63 - 1
 
 
 def check_flag(value, name: str) -> bool:

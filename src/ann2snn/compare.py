@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from torch import nn
 
 from ann2snn.batches import replayed
-from ann2snn.errors import Ann2SnnError, MethodError
+from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.evaluate import check_timestep_list, evaluate
 from ann2snn.methods import get_method, list_methods
 from ann2snn.report import versions
@@ -130,6 +130,8 @@ def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: I
             report = evaluate(model, data, steps, method, calib, skip_inapplicable=True,
                               dataset=dataset, model_name=model_name, ann_cache=ann_cache,
                               **shared, **method_options.get(method, {}))
+        except OptionError:
+            raise
         except MethodError as exc:
             skipped[method] = str(exc)
             log(f"{method}: does not apply ({str(exc).split(';')[0]})")

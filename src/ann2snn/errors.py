@@ -24,4 +24,10 @@ class WeightsError(Ann2SnnError):
 
 
 class MethodError(Ann2SnnError):
-    """A method (preset) is unknown, misconfigured, or does not apply to this network."""
+    """A method (preset) does not apply to this network, these ``T`` or this data."""
+
+
+class OptionError(MethodError):
+    """The user asked for something that is not there: an unknown method, an unknown option,
+    an option value out of range. Never taken as "does not apply" (``compare`` and
+    ``evaluate(skip_inapplicable=True)`` re-raise it)."""

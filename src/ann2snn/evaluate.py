@@ -17,8 +17,9 @@ from ann2snn.conversion.converter import check_model, check_timesteps, convert, 
 from ann2snn.conversion.trace import trace
 from ann2snn.costs.accounting import Accounting
 from ann2snn.distributed import Processes, all_sum, broadcast_module
-from ann2snn.errors import Ann2SnnError, MethodError
+from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.methods import get_method
+from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.report import make_report
 from ann2snn.snn.memory import activation_sizes, check_fits
@@ -62,13 +63,15 @@ def check_timestep_list(timesteps) -> list[int]:
 
 
 def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Recipe,
-                            device) -> None:
+                            device, progress: bool = False) -> str:
     """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
     (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
     largest, output = forward_checked(lambda s: activation_sizes(trace(model), s), x)
     chunkable = recipe.neuron == "if" and recipe.permute is None
     window = max(1, SpikingNetwork.chunk_samples // x.shape[0]) if chunkable else steps
-    check_fits(largest, output, steps, x.shape[0], window, device)
+    memory = check_fits(largest, output, steps, x.shape[0], window, device)
+    stage(progress and memory.startswith("skipped"), f"memory check {memory}")
+    return memory
 
 
 def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict,
@@ -84,7 +87,7 @@ def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dic
              *[k for k, v in conversion.items()
                if (v is not None if unset[k] is None else v != unset[k])]]
     if given:
-        raise MethodError(f"{', '.join(given)}: a converted network is evaluated as it is "
+        raise OptionError(f"{', '.join(given)}: a converted network is evaluated as it is "
                           f"({snn.info.recipe.name}); drop them")
     made_for = snn.info.timesteps
     if made_for is not None and steps != [made_for]:
@@ -104,6 +107,8 @@ def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, ski
         try:
             snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
                               device=device, maxpool=maxpool)
+        except OptionError:
+            raise
         except MethodError as exc:
             if not skip or t is None:
                 raise
@@ -178,7 +183,7 @@ def evaluate(
     snn: SpikingNetwork | None = None,
     **options,
 ) -> dict:
-    """Evaluate ``model`` (ANN) and its conversion by ``method`` (default ``robust``) on
+    """Evaluate ``model`` (ANN) and its conversion by ``method`` (default ``DEFAULT_METHOD``) on
     ``data`` (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (see
     :mod:`ann2snn.report`).
 
@@ -197,19 +202,18 @@ def evaluate(
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
     check_flags(progress=progress, skip_inapplicable=skip_inapplicable, costs=costs)
-    recipe = get_method(method or "robust", **options) if snn is None else converted_recipe(
+    recipe = get_method(method or DEFAULT_METHOD, **options) if snn is None else converted_recipe(
         snn, steps, method, options, calib=calib, calib_batches=calib_batches, maxpool=maxpool)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
     first = next(batches)
-    check_simulation_memory(model, first[0], max(steps), recipe, device)
+    memory = check_simulation_memory(model, first[0], max(steps), recipe, device, progress)
     started = time.perf_counter()
     snns, skipped = _networks(model, recipe, snn, calib, steps, calib_batches=calib_batches,
                               device=device, skip=skip_inapplicable, procs=procs,
                               maxpool=maxpool, progress=progress)
-    steps = [t for t in steps if t not in skipped]
-    convert_seconds = time.perf_counter() - started
+    steps, convert_seconds = [t for t in steps if t not in skipped], time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
     accounting = Accounting(model, snns, steps, first[0], maxpool) if costs else None
     counts, seconds = summed_counts(
@@ -217,7 +221,8 @@ def evaluate(
         steps, accounting, ann_cache, procs)
     return assemble_report(recipe, snns, skipped, steps, counts, accounting,
                            seconds={"convert": convert_seconds, **seconds}, dataset=dataset,
-                           model=model_name or type(model).__name__, options=options)
+                           model=model_name or type(model).__name__, options=options,
+                           memory_check=memory)
 
 
 def _networks(model, recipe, snn, calib, steps, *, calib_batches, device, skip, procs,
@@ -247,7 +252,7 @@ def summed_counts(model, snns, batches, steps, accounting, ann_cache, procs) -> 
 
 
 def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds, dataset,
-                    model, options) -> dict:
+                    model, options, memory_check: str = "") -> dict:
     """The report of one evaluation from its counts ``[ANN correct, total, correct per T]``."""
     ann_correct, total, *sums = counts
     rows = [{"T": t, "accuracy": c / total} for t, c in zip(steps, sums)]
@@ -259,7 +264,10 @@ def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds
         latency=latency_note(next(iter(snns.values()))),
         calibration={str(t if t is not None else "all"): s.info.calibration
                      for t, s in snns.items() if s.info.calibration},
-        options=dict(options),
+        options=dict(options), memory_check=memory_check,
+        **({"silent": {str(t if t is not None else "all"): s.info.silent
+                       for t, s in snns.items() if s.info.silent}}
+           if any(s.info.silent for s in snns.values()) else {}),
         **({"skipped": {str(t): reason for t, reason in skipped.items()}} if skipped else {}),
         **extra,
     )

@@ -14,8 +14,8 @@ def net_and_data():
     return labelled_batches(64)
 
 
-def _first_layer_gap(snn, model, x, steps):
-    """Per-channel |E[snn] - E[ann]| of the first spiking layer."""
+def _first_layer_gap(snn, model, x, steps, signed=False):
+    """Per-channel |E[snn] - E[ann]| (or E[snn] - E[ann]) of the first spiking layer."""
     from ann2snn.conversion.converter import prepare_ann
 
     prep = prepare_ann(model)
@@ -27,7 +27,8 @@ def _first_layer_gap(snn, model, x, steps):
     snn.neurons()[0][1].register_forward_hook(lambda m, i, o: outs.update(s=o))
     snn(x, steps, chunk=0)
     s = outs["s"].reshape(steps, x.shape[0], *outs["s"].shape[1:])
-    return (s.mean(dim=(0, 1, 3, 4)) - acts["a"].mean(dim=(0, 2, 3))).abs()
+    gap = s.mean(dim=(0, 1, 3, 4)) - acts["a"].mean(dim=(0, 2, 3))
+    return gap if signed else gap.abs()
 
 
 def test_snnc_light_removes_the_first_layers_mean_error(net_and_data):
@@ -38,6 +39,12 @@ def test_snnc_light_removes_the_first_layers_mean_error(net_and_data):
     before, after = _first_layer_gap(plain, model, x, 4), _first_layer_gap(light, model, x, 4)
     assert after.mean() < 0.5 * before.mean()
     assert light.neurons()[0][1].bias.shape == (8,)
+    # the first layer sees the analog image: its update is b = -(E[snn] - E[ann]) exactly
+    one = ann2snn.convert(model, "snnc-light", calib=data[:1], timesteps=4, calib_batches=1)
+    bare = ann2snn.convert(model, "snnc-light", calib=data[:1], timesteps=4, calib_batches=1,
+                           calibration=())
+    expected = -_first_layer_gap(bare, model, data[0][0], 4, signed=True)
+    assert torch.allclose(one.neurons()[0][1].bias, expected, atol=1e-6)
 
 
 def test_snnc_advanced_sets_per_neuron_potentials_that_cut_the_error(net_and_data, tmp_path):
@@ -77,20 +84,25 @@ def test_ftbc_biases_are_per_step_and_channel_and_reload_identically(net_and_dat
     assert torch.equal(again(x, 4), snn(x, 4))
 
 
-def test_ftbc_keeps_the_best_held_out_iteration(net_and_data, monkeypatch):
-    from ann2snn.calibration import ftbc as ftbc_module
-
+def test_ftbc_keeps_the_best_held_out_iteration(net_and_data):
+    """The kept biases are those of the first iteration with the best held-out accuracy,
+    and that accuracy is the kept network's own on the held-out batch."""
     model, data = net_and_data
-    scores = iter([0.1, 0.3, 0.5, 0.4])  # iteration 0 (none), 1, 2, 3: 2 is best
-    monkeypatch.setattr(ftbc_module, "_accuracy", lambda *a: next(scores))
     kept = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
-                           iterations=3, batches=2, holdout=1, fresh=False)
+                           iterations=4, batches=2, holdout=1, fresh=False)
     info = kept.info.calibration["ftbc"]
-    assert info["chosen_iteration"] == 2 and info["holdout_accuracy"] == [0.1, 0.3, 0.5, 0.4]
-    two = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
-                          iterations=2, batches=2, holdout=0, fresh=False)
-    for (_, a), (_, b) in zip(kept.neurons(), two.neurons()):
-        assert torch.equal(a.step_bias, b.step_bias)
+    scores = info["holdout_accuracy"]
+    assert len(scores) == 5 and info["chosen_iteration"] == scores.index(max(scores))
+    x, y = data[2]  # fresh=False: B = 2 calibration batches, then the held-out one
+    assert float((kept(x, 4).mean(0).argmax(1) == y).float().mean()) == pytest.approx(max(scores))
+    again = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base="snnc-light",
+                            iterations=info["chosen_iteration"], batches=2, holdout=1, fresh=False)
+    for (_, a), (_, b) in zip(kept.neurons(), again.neurons()):
+        if b.step_bias is None:  # iteration 0 kept: no bias was ever applied
+            assert a.step_bias is None or not a.step_bias.any()
+        else:
+            assert torch.equal(a.step_bias, b.step_bias)
+    assert torch.equal(kept(x, 4), again(x, 4))
 
 
 def test_ftbc_update_moves_step_outputs_towards_the_ann():

@@ -113,8 +113,8 @@ def test_an_error_in_a_dataloader_worker_is_the_same_one_line(tmp_path, capsys):
 
 # -- values out of range ----------------------------------------------------------------
 @pytest.mark.parametrize("args, message", [
-    (["--percentile", "nan"], "percentile in (0, 100]"),
-    (["--percentile", "250"], "percentile in (0, 100]"),
+    (["--percentile", "nan"], "--percentile: must be a finite number, got nan"),
+    (["--percentile", "250"], "--percentile: must be > 0 and <= 100, got 250"),
     (["--batch-size", "abc"], "expected a positive integer, got 'abc'"),
     (["--calib-batches", "0"], "expected a positive integer"),
     (["--device", "foo", "--normalize", "digits"], "unknown device 'foo'"),
@@ -137,9 +137,11 @@ def test_device_cuda_without_cuda(capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--lr", "-1"], "a finite number > 0"), (["--lr", "nan"], "a finite number > 0"),
-    (["--momentum", "-0.5"], "a finite number >= 0"), (["--workers", "-1"], "an integer >= 0"),
-    (["--bit-sparsity", "inf"], "a finite number >= 0"),
+    (["--lr", "-1"], "--lr: must be > 0, got -1"),
+    (["--lr", "nan"], "--lr: must be a finite number, got nan"),
+    (["--momentum", "-0.5"], "--momentum: must be >= 0, got -0.5"),
+    (["--workers", "-1"], "an integer >= 0"),
+    (["--bit-sparsity", "inf"], "--bit-sparsity: must be a finite number, got inf"),
 ])
 def test_training_values_out_of_range(args, message, tmp_path, capsys):
     refused(["train", "--model", "small_cnn", "--out", str(tmp_path / "r"), *args], capsys, message)

@@ -46,7 +46,7 @@ class OneActivation(nn.Module):
 def test_every_spelling_of_the_activation_becomes_an_if_layer(spelling):
     torch.manual_seed(0)
     model = OneActivation(spelling).eval()
-    x = torch.rand(6, 2, 4, 4)
+    x = torch.rand(6, 2, 4, 4) * (20.0 if spelling in CAPS else 1.0)  # fixed clips: above the cap
     snn = ann2snn.convert(model, "opi", calib=[x])
     neurons = snn.neurons()
     assert len(neurons) == 1 and isinstance(neurons[0][1], IFNeuron)
@@ -59,7 +59,10 @@ def test_every_spelling_of_the_activation_becomes_an_if_layer(spelling):
     if expected_theta is not None:
         assert theta == pytest.approx(expected_theta)  # θ = λ
     if spelling in CAPS:  # a fixed clip is a capped ReLU: θ = min(cap, data θ)
-        assert theta <= CAPS[spelling]
+        torch.manual_seed(0)
+        plain = ann2snn.convert(OneActivation("nn.ReLU").eval(), "opi", calib=[x])
+        data_theta = float(plain.neurons()[0][1].threshold)
+        assert data_theta > CAPS[spelling] and theta == pytest.approx(CAPS[spelling])
     with torch.no_grad():
         ref = model.fc(model.conv(x).clamp(0, theta).flatten(1))
         out = snn(x, 1024).mean(0)

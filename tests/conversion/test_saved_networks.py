@@ -42,6 +42,12 @@ def test_reloaded_without_the_ann_every_preset_is_identical(method, tmp_path):
     again.seed(3)
     assert torch.equal(again(x, steps), snn(x, steps))
     assert ann2snn.load_snn(path, "small_cnn").info.recipe == snn.info.recipe
+    for (name, a), (_, b) in zip(snn.neurons(), again.neurons()):  # θ, v0, biases, step biases
+        for key in ("threshold", "v0", "bias", "step_bias"):
+            mine, theirs = getattr(a, key, None), getattr(b, key, None)
+            assert (mine is None) == (theirs is None), (name, key)
+            if mine is not None:
+                assert torch.equal(torch.as_tensor(mine), torch.as_tensor(theirs)), (name, key)
 
 
 def test_a_model_object_ann2snn_did_not_build_must_be_given_again(tmp_path):

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import ann2snn
-from ann2snn import MethodError
+from ann2snn import MethodError, Recipe, get_method
+from ann2snn.methods.options import FLAGGED
 from ann2snn.models import create_model
 
 from conftest import labelled_batches
@@ -55,9 +56,14 @@ def test_options_that_would_change_nothing_are_refused(qcfs_net, relu_data):
         ann2snn.convert(model, "robust", calib=data, tpp_g="floor")
     with pytest.raises(MethodError, match="would ignore seed"):
         ann2snn.convert(model, "robust", calib=data, seed=3)
-    # the same options where they do apply
-    ann2snn.convert(model, "robust", calib=data, per_channel=True, percentile=99.0)
-    ann2snn.convert(qcfs_net, "qcfs", seed=3, permute="layer")
+    # the same options where they do apply: applied, as the recipe and the neurons show
+    snn = ann2snn.convert(model, "robust", calib=data, per_channel=True, percentile=99.0)
+    assert snn.info.recipe.percentile == 99.0 and snn.info.recipe.per_channel
+    assert all(n.threshold.dim() == 1 and n.threshold.numel() > 1 for _, n in snn.neurons())
+    default = ann2snn.convert(model, "robust", calib=data, per_channel=True)
+    assert not torch.equal(snn.neurons()[0][1].threshold, default.neurons()[0][1].threshold)
+    snn = ann2snn.convert(qcfs_net, "qcfs", seed=3, permute="layer")
+    assert snn.info.recipe.seed == 3 and snn.info.recipe.permute == "layer"
 
 
 @pytest.mark.parametrize("options, message", [
@@ -98,7 +104,7 @@ def test_a_shuffled_calibration_loader_gives_the_same_report_twice(relu_data):
     assert torch.equal(*biases)
 
 
-def test_every_T_of_one_evaluation_calibrates_on_the_same_batches(relu_data):
+def test_replayed_batches_are_read_once_and_repeat_exactly(relu_data):
     from ann2snn.batches import ReplayBatches
 
     _, data = relu_data
@@ -113,3 +119,45 @@ def test_every_T_of_one_evaluation_calibrates_on_the_same_batches(relu_data):
     a = [b[0] for b in replay][:3]
     b = [b[0] for _, b in zip(range(3), replay)]
     assert all(torch.equal(u, v) for u, v in zip(a, b)) and seen == list(range(len(data)))
+
+
+def test_every_T_of_one_evaluation_calibrates_on_the_same_batches(relu_data):
+    """A one-pass loader (a generator) would give T = 4 other batches than T = 2: evaluating
+    both in one call must equal evaluating each alone on the same batches."""
+    model, data = relu_data
+    both = ann2snn.evaluate(model, data[:2], [2, 4], "snnc-light", (b for b in data[2:]),
+                            calib_batches=2)
+    for row in both["snn"]:
+        alone = ann2snn.evaluate(model, data[:2], [row["T"]], "snnc-light", data[2:],
+                                 calib_batches=2)
+        assert alone["snn"][0]["accuracy"] == row["accuracy"]
+        assert alone["snn"][0]["spikes_per_neuron"] == row["spikes_per_neuron"]
+
+
+@pytest.mark.parametrize("option", [o for o in FLAGGED if not o.is_switch and o.choices() is None],
+                         ids=lambda o: o.flag)
+@pytest.mark.parametrize("zero", ["0", "0.0"])
+def test_every_method_flag_at_zero_is_applied_or_refused_never_dropped(option, zero, capsys):
+    """``--ftbc-holdout 0`` once vanished because ``0 == False``."""
+    from ann2snn.cli import build_parser
+    from ann2snn.cli.options import method_options
+
+    argv = ["evaluate", "--model", "small_cnn", "--dataset", "digits", option.flag, zero]
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # out of the option's range: refused by its own check
+        assert exc.code == 2 and f"argument {option.flag}:" in capsys.readouterr().err
+        return
+    value = method_options(args)[option.name]
+    assert value == 0 and not isinstance(value, bool)
+
+
+def test_a_recipe_gets_its_calibration_parameters_declared_defaults():
+    """``Recipe(calibration=("ftbc",))`` once raised KeyError: 'eta'; and the preset's
+    ``fresh`` was read with another default than it declared."""
+    from ann2snn.methods.options import PARAMS, PASS_PARAMS
+
+    recipe = Recipe("mine", "", calibration=("ftbc",))
+    assert recipe.params == {p: PARAMS[p].default for p in PASS_PARAMS["ftbc"]}
+    assert get_method("ftbc").params["fresh"] is True
+    assert get_method("ftbc", eta=0.25).params["eta"] == 0.25

@@ -16,8 +16,9 @@ def _network_for(name: str):
     """A network each method applies to: QCFS with L = 2^4 - 1 where only QCFS will do."""
     qcfs_only = get_method(name).activations == ("qcfs",)
     torch.manual_seed(0)
-    return create_model("small_cnn", activation="qcfs" if qcfs_only else "relu", levels=15,
-                        lam=2.0).eval()
+    if qcfs_only:
+        return create_model("small_cnn", activation="qcfs", levels=15, lam=2.0).eval()
+    return create_model("small_cnn").eval()
 
 
 @pytest.mark.parametrize("name", list_methods())
@@ -40,6 +41,21 @@ def test_opi_initial_potential_is_half_threshold_and_qcfs_uses_lambda_and_shift(
         for _, neuron in snn.neurons():
             assert float(neuron.threshold) == pytest.approx(2.5)
             assert float(neuron.v0) == pytest.approx(frac * 2.5)
+
+
+def test_qcfs_v0_is_the_shift_of_each_layer_not_a_half():
+    """With φ = 1/2 everywhere ``v0="shift"`` and ``v0=0.5`` agree: give every layer its
+    own φ, so that the two can only agree if the shift is read per layer."""
+    torch.manual_seed(0)
+    model = create_model("small_cnn", activation="qcfs", levels=4, lam=2.5).eval()
+    qcfs_layers = [m for m in model.modules() if isinstance(m, ann2snn.QCFS)]
+    for i, layer in enumerate(qcfs_layers):
+        layer.shift = 0.1 + 0.2 * i
+    shifted = ann2snn.convert(model, "qcfs").neurons()
+    halved = ann2snn.convert(model, "opi").neurons()
+    for (_, neuron), (_, opi), layer in zip(shifted, halved, qcfs_layers):
+        assert float(neuron.v0) == pytest.approx(layer.shift * 2.5)
+        assert float(opi.v0) == pytest.approx(0.5 * 2.5)
 
 
 def test_rate_thresholds_are_the_calibration_max_per_layer_and_channel():

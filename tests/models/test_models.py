@@ -50,7 +50,9 @@ def test_weights_errors(tmp_path):
         load_weights(model, other)
     wrapped = tmp_path / "wrapped.pt"
     torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, wrapped)
-    load_weights(create_model("resnet20"), wrapped)
+    loaded = load_weights(create_model("resnet20"), wrapped)  # unwrapped, prefix stripped
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
 
 
 @pytest.mark.parametrize("name, size, head", [("vgg16", 32, "cifar"), ("vgg16", 96, "imagenet"),

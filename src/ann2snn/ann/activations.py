@@ -7,20 +7,31 @@ from collections.abc import Callable
 from torch import nn
 
 from ann2snn.ann.clip_relu import ClipReLU
+from ann2snn.ann.options import LAM, LEVELS
 from ann2snn.ann.qcfs import QCFS
+from ann2snn.errors import OptionError
+from ann2snn.options import Option
 
-ACTIVATIONS: dict[str, Callable[..., nn.Module]] = {
-    "relu": lambda **_: nn.ReLU(),
-    "clip": lambda lam=8.0, **_: ClipReLU(lam=lam),
-    "qcfs": lambda levels=4, lam=8.0, **_: QCFS(levels=levels, lam=lam),
+#: each activation's module and the options it takes (declared in ann/options.py)
+ACTIVATIONS: dict[str, tuple[Callable[..., nn.Module], tuple[Option, ...]]] = {
+    "relu": (nn.ReLU, ()),
+    "clip": (ClipReLU, (LAM,)),
+    "qcfs": (QCFS, (LEVELS, LAM)),
 }
 
 
 def make_activation(name: str, **options) -> nn.Module:
-    """A fresh activation module: ``relu``, ``clip`` (λ) or ``qcfs`` (levels, λ)."""
+    """A fresh activation module: ``relu``, ``clip`` (λ) or ``qcfs`` (levels, λ); an option
+    the activation does not take is refused, each value checked."""
     try:
-        factory = ACTIVATIONS[name]
+        factory, accepted = ACTIVATIONS[name]
     except KeyError:
         known = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; choose one of: {known}") from None
-    return factory(**options)
+        raise OptionError(f"unknown activation {name!r}; choose one of: {known}") from None
+    declared = {o.name: o for o in accepted}
+    unknown = sorted(set(options) - set(declared))
+    if unknown:
+        takes = f"takes only {', '.join(declared)}" if declared else "takes no option"
+        raise OptionError(f"activation {name!r} {takes}: {', '.join(unknown)} would be ignored; "
+                          "drop it, or choose the activation it belongs to (levels: qcfs)")
+    return factory(**{k: declared[k].check(k, v) for k, v in options.items()})

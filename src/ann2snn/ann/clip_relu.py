@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ann2snn.ann.options import LAM
+
 
 class ClipReLU(nn.Module):
     """``a = clamp(z, 0, λ)``; λ is a trainable scalar (weight decay applies to it).
@@ -12,7 +14,7 @@ class ClipReLU(nn.Module):
     The gradient reaches λ where ``z > λ``. Converts with ``θ = λ``.
     """
 
-    def __init__(self, lam: float = 8.0):
+    def __init__(self, lam: float = LAM.default):
         super().__init__()
         self.lam = nn.Parameter(torch.tensor(float(lam)))
 

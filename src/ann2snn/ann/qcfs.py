@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ann2snn.ann.options import LAM, LEVELS
 from ann2snn.functional.quantize import qcfs
 
 
@@ -15,7 +16,7 @@ class QCFS(nn.Module):
     negative), straight-through gradient for ``floor``. Converts with ``θ = λ``, ``v0 = θ·φ``.
     """
 
-    def __init__(self, levels: int = 4, lam: float = 8.0, shift: float = 0.5):
+    def __init__(self, levels: int = LEVELS.default, lam: float = LAM.default, shift: float = 0.5):
         super().__init__()
         if int(levels) < 1:
             raise ValueError(f"QCFS levels must be >= 1, got {levels}")

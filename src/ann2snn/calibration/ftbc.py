@@ -100,7 +100,7 @@ def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
     eta, iterations = float(recipe.params["eta"]), int(recipe.params["iterations"])
     count, holdout = batch_counts(recipe, limit)
-    fresh = bool(recipe.params.get("fresh", False))
+    fresh = bool(recipe.params["fresh"])
     held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
     clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ann2snn.errors import MethodError
+from ann2snn.errors import OptionError
 
 Calibration = Callable[..., None]
 _CALIBRATIONS: dict[str, Calibration] = {}
@@ -28,7 +28,7 @@ def get_calibration(name: str) -> Calibration:
     try:
         return _CALIBRATIONS[name]
     except KeyError:
-        raise MethodError(f"unknown calibration {name!r}; registered: "
+        raise OptionError(f"unknown calibration {name!r}; registered: "
                           f"{', '.join(_CALIBRATIONS)}") from None
 
 

@@ -12,6 +12,7 @@ from torch import Tensor
 
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import register_calibration
+from ann2snn.methods.options import CALIBRATION_BATCHES
 from ann2snn.snn.neuron import SpikingNeuron
 
 
@@ -28,7 +29,7 @@ def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_ac
 
 
 def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
-    batches = take_batches(data, limit or 5, device)
+    batches = take_batches(data, limit or CALIBRATION_BATCHES, device)
     clock = Clock()
     for x, _ in batches:
         layerwise_pass(snn, ann, x, steps, update, clock)

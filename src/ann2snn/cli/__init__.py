@@ -5,22 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.cli import commands as C
 from ann2snn.cli.options import (
     add_conversion_options,
     add_data_options,
     add_device_option,
     add_network_options,
-    count,
-    nonnegative_float,
-    positive_float,
     positive_int,
     seed,
     shape_of,
     steps_list,
 )
 from ann2snn.errors import Ann2SnnError, ConversionError
+from ann2snn.training.config import OPTIONS as TRAIN_OPTIONS
 
 
 def _add_demo(sub) -> None:
@@ -146,29 +143,17 @@ def _add_train(sub) -> None:
     tr.add_argument("--model", required=True, help="model name (resnet20, vgg16, ...) or "
                     "package.module:function")
     add_data_options(tr, default="digits")
-    tr.add_argument("--activation", default="qcfs", choices=list(ACTIVATIONS),
-                    help="activation (qcfs)")
-    tr.add_argument("--levels", type=positive_int, default=4, help="QCFS levels L (4)")
-    tr.add_argument("--bit-sparsity", type=nonnegative_float, default=0.0, metavar="BETA",
-                    help="bit-sparsity regulariser weight β (0: off)")
+    for option in TRAIN_OPTIONS.values():  # flags, defaults and help from their declarations
+        option.add_to(tr, default=option.default)
     tr.add_argument("--weights", help="weights or checkpoint to fine-tune from (λ missing from "
                     "a ReLU checkpoint starts from the data)")
     tr.add_argument("--normalize", help="input normalisation (default: what --weights expect, "
                     "else the dataset's standard one)")
-    tr.add_argument("--epochs", type=positive_int, default=10, help="epochs (10)")
-    tr.add_argument("--lr", type=positive_float, default=0.1, help="initial learning rate (0.1)")
-    tr.add_argument("--momentum", type=nonnegative_float, default=0.9, help="SGD momentum (0.9)")
-    tr.add_argument("--weight-decay", type=nonnegative_float, default=5e-4,
-                    help="weight decay (5e-4)")
-    tr.add_argument("--batch-size", type=positive_int, default=128,
-                    help="batch size over all processes (128)")
     tr.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
     tr.add_argument("--resume", action="store_true", help="continue the run in DIR")
-    tr.add_argument("--workers", type=count, default=0, help="data loading processes (0)")
     tr.add_argument("--no-amp", action="store_true", help="no mixed precision on GPU")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_device_option(tr)
-    tr.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     tr.set_defaults(func=C.cmd_train)
 
 

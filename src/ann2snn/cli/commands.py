@@ -12,6 +12,7 @@ from ann2snn.cli.options import method_options
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import get_method
+from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.outputs import check_distinct, check_output_file, write_json, write_text
 
 
@@ -40,7 +41,7 @@ def _network(args: argparse.Namespace):
 
 
 def _check_method(args: argparse.Namespace) -> dict:
-    args.method = args.method or "robust"
+    args.method = args.method or DEFAULT_METHOD
     options = method_options(args)
     get_method(args.method, **options)  # every option checked before any work
     return options

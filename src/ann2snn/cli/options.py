@@ -7,14 +7,19 @@ import argparse
 import math
 
 from ann2snn.ann.activations import ACTIVATIONS
-from ann2snn.checks import MAX_SEED
+from ann2snn.ann.options import LEVELS
 from ann2snn.data import list_datasets
 from ann2snn.data.normalization import NORMALIZATIONS
 from ann2snn.errors import Ann2SnnError
-from ann2snn.functional.permute import PERMUTE_MODES
-from ann2snn.functional.two_phase import TPP_G
 from ann2snn.methods import list_methods
-from ann2snn.methods.recipe import THRESHOLDS
+from ann2snn.methods.options import (
+    CALIBRATION_BATCHES,
+    DEFAULT_METHOD,
+    FLAGGED,
+    PARAMS,
+    THRESHOLD_BATCHES,
+)
+from ann2snn.options import MAX_SEED, Option, integer
 
 
 def _number(kind, text: str, low: float | None, strict: bool, what: str):
@@ -44,18 +49,12 @@ def nonnegative_float(text: str) -> float:
     return _number(float, text, 0.0, False, "a finite number >= 0")
 
 
+#: a random seed, as every seed flag spells it
+SEED = Option("seed", 0, "random seed", integer(0, MAX_SEED), "--seed")
+
+
 def seed(text: str) -> int:
-    value = _number(int, text, 0, False, "a seed from 0 to 2**63 - 1")
-    if value > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**63 - 1, got {text[:24]!r}")
-    return value
-
-
-def percentile(text: str) -> float:
-    value = _number(float, text, 0.0, True, "a percentile in (0, 100]")
-    if value > 100:
-        raise argparse.ArgumentTypeError(f"expected a percentile in (0, 100], got {text!r}")
-    return value
+    return SEED.parse(text)
 
 
 def steps_list(text: str) -> list[int]:
@@ -83,11 +82,9 @@ def literal(text: str):
     return text
 
 
-#: flags that spell a method option (``--threshold X`` is ``--method-option threshold=X``)
-METHOD_FLAGS = {"threshold": "threshold", "percentile": "percentile", "per_channel": "per_channel",
-                "base": "base", "permute": "permute", "tpp_g": "tpp_g", "method_seed": "seed",
-                "ftbc_eta": "eta", "ftbc_iterations": "iterations", "ftbc_batches": "batches",
-                "ftbc_holdout": "holdout"}
+#: flags that spell a method option (``--threshold X`` is ``--method-option threshold=X``),
+#: from the options' declarations: argparse dest -> option name
+METHOD_FLAGS = {o.flag.lstrip("-").replace("-", "_"): o.name for o in FLAGGED}
 
 
 def shape_of(text: str) -> tuple[int, ...]:
@@ -119,35 +116,21 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--method-option", action="append", metavar="KEY=VALUE",
                    help="any recipe option, e.g. v0=0.5 or eta=0.25 (repeatable); the flags "
                         "below are spellings of it")
-    g.add_argument("--threshold", choices=THRESHOLDS, help="threshold rule")
-    g.add_argument("--percentile", type=percentile, help="percentile p of the percentile rule")
-    g.add_argument("--per-channel", action="store_true", help="thresholds per channel")
-    g.add_argument("--base", choices=list_methods(), help="base preset of ftbc/tpp (default: qcfs "
-                   "for QCFS, opi for ClipReLU, snnc-light for ReLU networks)")
-    g.add_argument("--permute", choices=PERMUTE_MODES,
-                   help="temporal misalignment: permute each IF layer's spike trains in time")
-    g.add_argument("--tpp-g", choices=TPP_G, help="TPP spike budget g(V) (floor)")
-    g.add_argument("--method-seed", type=seed, help="seed of permutations, TPP draws and the "
-                   "order of FTBC's fresh batches (0)")
-    g.add_argument("--ftbc-eta", type=positive_float, help="FTBC step size η (0.5)")
-    g.add_argument("--ftbc-iterations", type=count, help="FTBC iterations K (10)")
-    g.add_argument("--ftbc-batches", type=positive_int, help="FTBC calibration batches B (5, "
-                   "or --calib-batches)")
-    g.add_argument("--ftbc-holdout", type=count,
-                   help="held-out training batches that choose FTBC's iteration (4)")
+    for option in FLAGGED:  # a field's default is the preset's; a parameter's is declared
+        option.add_to(g, show_default=option.name in PARAMS)
 
 
 def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True) -> None:
     """--method (or --methods), --calib-batches, --maxpool and the method options."""
     if method:
         parser.add_argument("--method", choices=list_methods(),
-                            help="conversion method (robust; see `ann2snn methods`)")
+                            help=f"conversion method ({DEFAULT_METHOD}; see `ann2snn methods`)")
     else:
         parser.add_argument("--methods", metavar="A,B,..", help="comma-separated methods "
                             f"(default: every one that applies: {', '.join(list_methods())})")
     parser.add_argument("--calib-batches", type=positive_int,
-                        help="training batches for calibration (default: 10 for data "
-                             "thresholds, 5 for SNNC and FTBC)")
+                        help=f"training batches for calibration (default: {THRESHOLD_BATCHES} "
+                             f"for data thresholds, {CALIBRATION_BATCHES} for SNNC and FTBC)")
     parser.add_argument("--maxpool", choices=["error", "avg"], default="error",
                         help="max pooling: refuse it (error), or replace it by average pooling "
                              "in ANN and SNN alike (avg)")
@@ -180,7 +163,7 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
                    "are a checkpoint or known (the shared ResNet-20 expects imagenet)")
     g.add_argument("--activation", choices=list(ACTIVATIONS),
                    help="activation the model was trained with (relu)")
-    g.add_argument("--levels", type=positive_int, help="QCFS levels L (4)")
+    LEVELS.add_to(g)
     g.add_argument("--batch-size", type=positive_int, default=128, help="batch size (128)")
     add_device_option(g)
     g.add_argument("--seed", type=seed, help="seed of the calibration batches: their "

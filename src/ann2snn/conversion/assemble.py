@@ -33,6 +33,9 @@ class ConversionRecord:
     #: the tensors of the ANN's activation modules (λ of ClipReLU/QCFS), keyed as in the
     #: prepared ANN: with the SNN's weights they rebuild the ANN it was converted from
     ann_activations: dict[str, Tensor] = field(default_factory=dict)
+    #: layers (or channels) that never fired in calibration, so got θ = 1 (layer) or the
+    #: layer's θ (channels): ``{site: "layer" | "K of C channels"}``
+    silent: dict[str, str] = field(default_factory=dict)
 
 
 def assemble(gm: fx.GraphModule, sites: list[ActivationSite], thresholds: dict[str, Tensor],

@@ -23,15 +23,14 @@ from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace
 from ann2snn.devices import parse_device
-from ann2snn.errors import Ann2SnnError, ConversionError, MethodError
+from ann2snn.errors import Ann2SnnError, ConversionError, MethodError, OptionError
 from ann2snn.methods import get_method
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
+from ann2snn.methods.options import DEFAULT_METHOD, THRESHOLD_BATCHES
 from ann2snn.methods.recipe import Recipe
 from ann2snn.models.normalize import architecture_of
+from ann2snn.options import integer
 from ann2snn.snn.network import SpikingNetwork
-
-#: calibration batches that data thresholds read when ``calib_batches`` is not given
-THRESHOLD_BATCHES = 10
 
 
 @dataclass
@@ -98,8 +97,9 @@ def _lambda_threshold(site: ActivationSite) -> Tensor:
 
 
 def _thresholds(prep: PreparedANN, recipe, calib, steps, calib_batches, device
-                ) -> tuple[dict[str, Tensor], tuple[int, ...] | None]:
-    """θ per site, and the input shape seen in calibration (None if no data was used)."""
+                ) -> tuple[dict[str, Tensor], tuple[int, ...] | None, dict[str, str]]:
+    """θ per site, the input shape seen in calibration (None if no data was used), and the
+    sites (or channels) that never fired there."""
     rules = {s.name: site_rule(recipe, s.lam) for s in prep.sites}
     missing = [s.name for s in prep.sites if rules[s.name] == "lambda" and s.lam is None]
     if missing:
@@ -113,7 +113,7 @@ def _thresholds(prep: PreparedANN, recipe, calib, steps, calib_batches, device
                                            percentile=recipe.percentile, steps=steps)
                  for s in prep.sites if rules[s.name] != "lambda"}
     if not observers:
-        return thresholds, None
+        return thresholds, None, {}
     if calib is None:
         raise MethodError(f"method {recipe.name!r} needs calibration data for its thresholds: "
                           "pass calib= (a DataLoader of training batches, never test data)")
@@ -127,7 +127,7 @@ def _thresholds(prep: PreparedANN, recipe, calib, steps, calib_batches, device
             if not bool(torch.isfinite(thresholds[site.name]).all()):
                 raise MethodError(f"the calibration activations of layer {site.name!r} "
                                   f"({site.origin}) are NaN or infinite; the weights overflow")
-    return thresholds, shape
+    return thresholds, shape, {n: o.silent for n, o in observers.items() if o.silent}
 
 
 def _resolved(recipe: Recipe, prep: PreparedANN, calib_batches) -> Recipe:
@@ -148,7 +148,7 @@ def _resolved(recipe: Recipe, prep: PreparedANN, calib_batches) -> Recipe:
 
 def convert(
     model: nn.Module,
-    method: str | Recipe = "robust",
+    method: str | Recipe = DEFAULT_METHOD,
     calib: Iterable | None = None,
     *,
     timesteps: int | None = None,
@@ -164,26 +164,26 @@ def convert(
     ``v0=``); an option that would change nothing on this network is refused. ``calib``
     yields training batches (tensors or ``(x, y)``) for data thresholds and calibration;
     every step reads the same batches. ``calib_batches`` caps how many thresholds and SNNC
-    use (default: 10 / 5) and is FTBC's ``B`` unless ``batches=`` is given. ``timesteps``
+    use (default: ``THRESHOLD_BATCHES`` / ``CALIBRATION_BATCHES`` of methods/options.py) and
+    is FTBC's ``B`` unless ``batches=`` is given. ``timesteps``
     is required by methods whose conversion depends on ``T`` (MSE, RTS, calibration).
     """
     check_model(model)
     recipe = get_method(method, **options)
     steps = None if timesteps is None else check_timesteps(timesteps)
-    if calib_batches is not None and (isinstance(calib_batches, bool) or not isinstance(
-            calib_batches, int) or calib_batches <= 0):
-        raise MethodError(f"calib_batches must be a positive integer, got {calib_batches!r}")
+    if calib_batches is not None:
+        integer(1)("calib_batches", calib_batches)
     if recipe.depends_on_timesteps and steps is None:
-        raise MethodError(f"method {recipe.name!r} depends on T: pass timesteps=T")
+        raise OptionError(f"method {recipe.name!r} depends on T: pass timesteps=T")
     device = model_device(model, device)
     prep = prepare_ann(model, maxpool)
     recipe = _resolved(recipe, prep, calib_batches)
     calib = replayed(calib, recipe.seed)
-    thresholds, shape = _thresholds(prep, recipe, calib, steps, calib_batches, device)
+    thresholds, shape, silent = _thresholds(prep, recipe, calib, steps, calib_batches, device)
     record = ConversionRecord(recipe, steps, {s.name: s.origin for s in prep.sites},
                               prep.maxpool_replaced, prep.bn_folded, input_shape=shape,
                               architecture=architecture_of(model),
-                              ann_activations=activation_state(prep.gm))
+                              ann_activations=activation_state(prep.gm), silent=silent)
     snn = assemble(prep.gm, prep.sites, thresholds, record).to(device)
     for step in recipe.calibration:
         if calib is None:

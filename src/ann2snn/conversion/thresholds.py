@@ -11,7 +11,9 @@ threshold per layer ``[]`` or per channel ``[C]``:
   Zeros add nothing to any candidate's error; of the rest, at most ``MSE_SAMPLES`` evenly
   strided values per layer (or channel) and batch are scored.
 
-Channels that never fire during calibration get the layer's threshold.
+Channels that never fire during calibration get the layer's threshold; a layer that never
+fires gets θ = 1 (any θ > 0 leaves it silent in the SNN too), and :attr:`ThresholdObserver.
+silent` says so: the conversion records it (``snn.info.silent``).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class ThresholdObserver:
         self.rule, self.per_channel, self.p, self.steps = rule, per_channel, percentile, steps
         self.values: list[Tensor] = []
         self.maximum: Tensor | None = None
+        #: after :meth:`result`: None, "layer" or "K of C channels" that never fired
+        self.silent: str | None = None
 
     def __call__(self, a: Tensor) -> None:
         a = a.float()
@@ -78,8 +82,11 @@ class ThresholdObserver:
             raise ValueError("no calibration batch was observed")
         theta = self.maximum if self.rule == "max" else torch.stack(self.values).mean(dim=0)
         if self.per_channel:
+            dead = int((theta <= 0).sum())
+            self.silent = None if not dead else "layer" if dead == theta.numel() else (
+                f"{dead} of {theta.numel()} channels")
             layer = theta.max() if theta.max() > 0 else theta.new_tensor(1.0)
-            theta = torch.where(theta > 0, theta, layer)
-            return theta
+            return torch.where(theta > 0, theta, layer)
         theta = theta.reshape(())
+        self.silent = None if theta > 0 else "layer"
         return theta if theta > 0 else theta.new_tensor(1.0)

@@ -86,7 +86,7 @@ def _unused_options(recipe: Recipe, rules: set[str]) -> dict[str, str]:
         why.setdefault("per_channel", "θ = λ is one number per layer")
     if recipe.neuron != "tpp":
         why.setdefault("tpp_g", f"it applies to TPP neurons, not {recipe.neuron}")
-    fresh = "ftbc" in recipe.calibration and recipe.params.get("fresh")
+    fresh = "ftbc" in recipe.calibration and recipe.params["fresh"]
     if recipe.permute is None and recipe.neuron != "tpp" and not fresh:
         why.setdefault("seed", "the method draws nothing at random (no permute, no TPP, "
                                "no fresh FTBC batches)")

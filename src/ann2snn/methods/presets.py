@@ -46,8 +46,7 @@ SNNC_ADVANCED = register_method(Recipe(
 FTBC = register_method(Recipe(
     "ftbc", "FTBC: per-layer, per-step, per-channel biases found forward only, layer by "
     "layer, on a base method (Wu et al., ECCV 2024)",
-    base="auto", calibration=("ftbc",),
-    params={"eta": 0.5, "batches": 5, "iterations": 10, "holdout": 4, "fresh": True},
+    base="auto", calibration=("ftbc",),  # eta, batches, iterations, holdout, fresh: methods/options.py
 ))
 TPP = register_method(Recipe(
     "tpp", "two-phase probabilistic neurons on a base method's thresholds; g = floor (the "

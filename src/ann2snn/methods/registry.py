@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ann2snn.errors import MethodError
+from ann2snn.errors import OptionError
 from ann2snn.methods.recipe import Recipe
 
 _METHODS: dict[str, Recipe] = {}
@@ -21,7 +21,7 @@ def get_method(name: str | Recipe, **options) -> Recipe:
     recipe = name if isinstance(name, Recipe) else _METHODS.get(name) if isinstance(name, str) \
         else None
     if recipe is None:
-        raise MethodError(f"unknown method {name!r}; registered methods: {', '.join(_METHODS)}")
+        raise OptionError(f"unknown method {name!r}; registered methods: {', '.join(_METHODS)}")
     return recipe.with_options(**options) if options else recipe
 
 

@@ -16,6 +16,8 @@ from ann2snn.errors import Ann2SnnError
 #: that takes ``**kwargs`` may receive these from a file, nothing else
 ANN2SNN_OPTIONS = {"in_channels": int, "input_size": int, "levels": int, "lam": (int, float)}
 _PLAIN = (str, int, float, bool, type(None))
+#: what ann2snn offers a factory that may use it: passed only to one that names it
+HINTS = ("input_size",)
 
 
 def is_factory_path(name: str) -> bool:
@@ -80,11 +82,13 @@ def check_recorded_options(path: str, options: dict, what: str) -> None:
 
 def call_factory(path: str, num_classes: int, activation: str, **options) -> tuple[nn.Module, bool]:
     """``(model, took activation)`` from the factory at ``path``: it gets the keyword
-    arguments its signature accepts; what it returns must be an ``nn.Module``."""
+    arguments its signature accepts (:data:`HINTS` only by name); what it returns must be an
+    ``nn.Module``."""
     factory = import_factory(path)
     named, takes_all = _parameters(factory)
     kwargs = {k: v for k, v in {"num_classes": num_classes, "activation": activation,
-                                **options}.items() if takes_all or k in named}
+                                **options}.items()
+              if k in named or takes_all and k not in HINTS}
     try:
         model = factory(**kwargs)
     except Exception as exc:  # noqa: BLE001 - the user's code failed: say so in one line

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from torch import nn
 
+from ann2snn.ann.options import LAM, LEVELS
 from ann2snn.data import (
     dataset_spec,
     input_shape_of,
@@ -25,7 +26,7 @@ from ann2snn.models.checkpoint import (
 )
 from ann2snn.models.normalize import resolve_normalization, with_normalization
 from ann2snn.models.registry import create_model
-from ann2snn.models.weights import load_weights, read_state_dict
+from ann2snn.models.weights import load_state_checked, read_state_dict
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,18 @@ def _from_parts(model, weights, dataset, data, dataset_options, normalize, activ
     shape = input_shape_of(dataset, probe)
     norm = resolve_normalization(normalize, weights=weights, what=f"these {model} weights")
     norm.check_channels(shape[0], f"dataset {dataset}")
-    options = {"levels": levels or 4} if activation == "qcfs" else {}
+    options = {"levels": levels or LEVELS.default} if activation == "qcfs" else {}
     net = create_model(model, num_classes=num_classes_of(dataset, probe), activation=activation,
                        in_channels=shape[0], input_size=shape[-1], **options)
     if weights:
-        load_weights(net, weights)
+        state = read_state_dict(weights)
+        if activation != "relu" and not any(k.endswith(".lam") for k in state):
+            raise Ann2SnnError(
+                f"--activation {activation}: the weights {weights} hold no λ (a ReLU network's "
+                f"weights), so every clip would be the untrained start {LAM.default}; evaluate "
+                f"them with --activation relu, or fine-tune them into {activation} first "
+                f"(ann2snn train --weights {weights} --activation {activation})")
+        load_state_checked(net, state, Path(weights).name)
     return LoadedNetwork(with_normalization(net, norm), model, norm, dataset, data,
                          dict(dataset_options))
 

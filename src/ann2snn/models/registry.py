@@ -7,13 +7,14 @@ for the requested activation.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from torch import nn
 
 from ann2snn.ann.activations import ACTIVATIONS, make_activation
 from ann2snn.errors import Ann2SnnError
-from ann2snn.models.factory import call_factory, is_factory_path
+from ann2snn.models.factory import HINTS, call_factory, is_factory_path
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -47,7 +48,8 @@ def create_model(name: str, num_classes: int = 10, activation: str = "relu", **o
     """A fresh model; ``activation`` is ``relu``, ``clip`` or ``qcfs`` (``levels=L``).
 
     Options a registered factory knows: ``in_channels``, ``input_size`` (picks CIFAR or
-    ImageNet heads), ``levels``, ``lam``. A ``package.module:function`` name is imported:
+    ImageNet heads; a hint, dropped for a factory without heads to pick), ``levels``,
+    ``lam`` (refused by an activation that takes none). A ``package.module:function`` name is imported:
     pass one only when you typed it (never one read from a file). The model records how it
     was built (name, classes, activation, plain options), so that a network converted from
     it can be saved without its code.
@@ -81,6 +83,8 @@ def _build(name: str, num_classes: int, activation: str, **options) -> nn.Module
     except KeyError:
         raise Ann2SnnError(f"unknown model {name!r}; known: {', '.join(_MODELS)}, or "
                            "package.module:function") from None
+    named = inspect.signature(factory).parameters
+    options = {k: v for k, v in options.items() if k in named or k not in HINTS}
     return factory(num_classes=num_classes, activation=activation, **options)
 
 

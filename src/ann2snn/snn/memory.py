@@ -78,14 +78,19 @@ def simulation_bytes(largest: int, output: int, steps: int, batch: int, window: 
 
 
 def check_fits(largest: int, output: int, steps: int, batch: int, window: int,
-               device: torch.device | str) -> None:
-    """Refuse a simulation whose estimate exceeds the free memory, with the figures."""
+               device: torch.device | str) -> str:
+    """Refuse a simulation whose estimate exceeds the free memory, with the figures; else
+    say what was checked (or that it could not be: free memory unknown)."""
     need = simulation_bytes(largest, output, steps, batch, window)
     free = available_bytes(device)
-    if free is not None and need > free:
+    if free is None:
+        return (f"skipped: the free memory of {torch.device(device).type} is unknown here "
+                f"(about {need / 2**30:.3g} GiB needed)")
+    if need > free:
         raise Ann2SnnError(
             f"simulating T = {steps} steps of {batch} samples needs about {need / 2**30:.3g} GiB "
             f"({largest} values per sample in the largest layer, {output} outputs per step) but "
             f"{free / 2**30:.3g} GiB are free on {torch.device(device).type}; lower T or the "
             "batch size (--batch-size)"
         )
+    return f"about {need / 2**30:.3g} GiB needed, {free / 2**30:.3g} GiB free"

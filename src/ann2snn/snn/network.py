@@ -136,6 +136,8 @@ class SpikingNetwork(nn.Module):
         lines = [f"SpikingNetwork(method={self.method!r})"]
         for r in rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        for site, what in getattr(self.info, "silent", {}).items():
+            lines.append(f"note: {site} never fired in calibration ({what}): θ set, it stays silent")
         return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from ann2snn import distributed as D
 from ann2snn.ann import BitSparsityRegularizer
 from ann2snn.checks import check_accepts
 from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
+from ann2snn.devices import default_device
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.models import create_model, with_normalization
 from ann2snn.models.checkpoint import (
@@ -92,7 +93,7 @@ def train(cfg: TrainConfig, *, should_stop: Callable[[int, int], bool] | None = 
     ``should_stop(epoch, step)`` is asked after every step (tests use it to interrupt).
     """
     check_config(cfg)
-    procs = D.setup(cfg.device)
+    procs = D.setup(cfg.device or default_device())
     try:
         meta = _train(cfg, procs, should_stop, log)
     except BaseException:
