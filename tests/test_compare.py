@@ -6,7 +6,8 @@ import torch
 
 import ann2snn
 from ann2snn.cli import main
-from ann2snn.compare import compare, format_compare_table, pareto
+from ann2snn.compare import compare
+from ann2snn.reporting.table import format_compare_table, pareto
 
 from conftest import labelled_batches
 

@@ -84,3 +84,20 @@ def test_an_unknown_free_memory_is_said_not_silently_skipped(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda device: None)
     report = ann2snn.evaluate(model, data[:1], [1], "robust", data[1:])
     assert report["memory_check"].startswith("skipped: the free memory of cpu is unknown")
+
+
+def test_every_registry_refuses_a_second_registration_and_names_what_it_knows():
+    from ann2snn.calibration.registry import CALIBRATIONS
+    from ann2snn.data.registry import DATASETS
+    from ann2snn.errors import DataError
+    from ann2snn.methods.registry import METHODS
+    from ann2snn.models.registry import MODELS
+
+    for registry, name, error in ((METHODS, "robust", OptionError), (MODELS, "resnet20", Exception),
+                                  (DATASETS, "digits", DataError),
+                                  (CALIBRATIONS, "ftbc", OptionError)):
+        with pytest.raises(ValueError, match="is already registered"):
+            registry.add(name, registry.get(name))
+        with pytest.raises(error, match=f"unknown {registry.what} 'nope'; known: .*{name}"):
+            registry.get("nope")
+    assert all(MODELS.meta(n)["input_shape"] for n in MODELS.names())

@@ -16,6 +16,7 @@ from ann2snn.checks import check_finite_output, check_flags, forward_checked
 from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
 from ann2snn.conversion.trace import trace
 from ann2snn.costs.accounting import Accounting
+from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.methods import get_method
@@ -24,6 +25,7 @@ from ann2snn.methods.recipe import Recipe
 from ann2snn.report import make_report
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.network import SpikingNetwork, decode
+from ann2snn.snn.neuron import runs_in_chunks
 
 
 @torch.no_grad()
@@ -67,8 +69,7 @@ def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Rec
     """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
     (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
     largest, output = forward_checked(lambda s: activation_sizes(trace(model), s), x)
-    chunkable = recipe.neuron == "if" and recipe.permute is None
-    window = max(1, SpikingNetwork.chunk_samples // x.shape[0]) if chunkable else steps
+    window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute))
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
     return memory
@@ -258,10 +259,11 @@ def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds
     rows = [{"T": t, "accuracy": c / total} for t, c in zip(steps, sums)]
     extra = cost_fields(accounting, rows, steps)
     ann_costs = extra.pop("ann_costs", {})
+    net = next(iter(snns.values()))
     report = make_report(
         method=recipe.name, dataset=dataset, model=model, ann_accuracy=ann_correct / total,
         snn=rows, seconds=seconds, samples=int(total),
-        latency=latency_note(next(iter(snns.values()))),
+        latency=latency_note(len(net.neurons()), net.two_phase_layers()),
         calibration={str(t if t is not None else "all"): s.info.calibration
                      for t, s in snns.items() if s.info.calibration},
         options=dict(options), memory_check=memory_check,
@@ -284,13 +286,3 @@ def cost_fields(accounting: Accounting | None, rows: list[dict], steps: list[int
         row.update(fields["rows"][row["T"]])
     return {"ann_costs": fields["ann"], "layers": fields["layers"], "raster": fields["raster"],
             "costs": fields["costs"]}
-
-
-def latency_note(snn: SpikingNetwork) -> dict:
-    """Per-layer latency: IF layers stream (one step per step); two-phase layers add T each."""
-    layers = len(snn.neurons())
-    two_phase = sum(1 for _, n in snn.neurons() if getattr(n, "two_phase", False))
-    return {"spiking_layers": layers, "two_phase_layers": two_phase,
-            "note": "T per layer; a two-phase layer fires only after accumulating T steps, so the "
-                    "first output of N such layers appears after about N*T steps"
-            if two_phase else "IF layers stream: the output at step t uses steps 1..t"}

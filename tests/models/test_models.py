@@ -5,8 +5,8 @@ import ann2snn
 from ann2snn import WeightsError
 from ann2snn.data import NORMALIZATIONS, load_dataset
 from ann2snn.models import create_model, list_models, load_weights, with_normalization
+from ann2snn.models.registry import MODELS
 
-INPUTS = {"small_cnn": (1, 8, 8)}
 USER_MODEL = """
 from torch import nn
 
@@ -20,7 +20,7 @@ def mlp(num_classes=10, hidden=16):
 def test_every_model_builds_runs_and_converts(name, activation):
     torch.manual_seed(0)
     model = create_model(name, num_classes=7, activation=activation).eval()
-    x = torch.rand(2, *INPUTS.get(name, (3, 32, 32)))
+    x = torch.rand(2, *MODELS.meta(name)["input_shape"])  # what the registry says it takes
     assert model(x).shape == (2, 7)
     snn = ann2snn.convert(model, "opi", calib=[x])
     assert snn(x, 2).shape == (2, 2, 7)

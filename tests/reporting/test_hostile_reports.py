@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from ann2snn.cli import main
-from ann2snn.compare import OBJECTIVES, pareto
 from ann2snn.reporting import load
 from ann2snn.reporting.summary import FILES
+from ann2snn.reporting.table import OBJECTIVES, pareto
 
 from hostile import reports, valid_report
 

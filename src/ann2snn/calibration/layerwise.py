@@ -8,8 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, fx
 
+from ann2snn.ann.sites import site_module
 from ann2snn.batches import iterate_batches
-from ann2snn.conversion.activations import SITE_PREFIX
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import fold_time, unfold_time
@@ -51,7 +51,7 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
     acts: dict[str, Tensor] = {}
     hooks = []
     for name, _ in snn.neurons():
-        module = ann.get_submodule(f"{SITE_PREFIX}.{name}")
+        module = site_module(ann, name)
         hooks.append(module.register_forward_hook(
             lambda _m, _i, out, name=name: acts.__setitem__(name, out.detach())))
     started = time.perf_counter()

@@ -8,29 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ann2snn.errors import OptionError
+from ann2snn.registry import Registry
 
 Calibration = Callable[..., None]
-_CALIBRATIONS: dict[str, Calibration] = {}
+CALIBRATIONS: Registry[Calibration] = Registry("calibration")
 
 
 def register_calibration(name: str) -> Callable[[Calibration], Calibration]:
     """Decorator: register a calibration pass under ``name`` (names are unique)."""
-    def add(fn: Calibration) -> Calibration:
-        if name in _CALIBRATIONS:
-            raise ValueError(f"calibration {name!r} is already registered")
-        _CALIBRATIONS[name] = fn
-        return fn
-    return add
+    return CALIBRATIONS.register(name)
 
 
 def get_calibration(name: str) -> Calibration:
-    try:
-        return _CALIBRATIONS[name]
-    except KeyError:
-        raise OptionError(f"unknown calibration {name!r}; registered: "
-                          f"{', '.join(_CALIBRATIONS)}") from None
+    return CALIBRATIONS.get(name)
 
 
 def list_calibrations() -> list[str]:
-    return list(_CALIBRATIONS)
+    return CALIBRATIONS.names()

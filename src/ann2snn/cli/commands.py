@@ -156,7 +156,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ann2snn.compare import compare, format_compare_table
+    from ann2snn.compare import compare
+    from ann2snn.reporting.table import format_compare_table
 
     methods = _method_list(args.methods)
     options = method_options(args)

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, fx, nn
 
+from ann2snn.ann.sites import SITE_PREFIX
 from ann2snn.batches import replayed
 from ann2snn.calibration import get_calibration
 from ann2snn.checks import check_finite_module
-from ann2snn.conversion.activations import SITE_PREFIX, ActivationSite, canonicalize_activations
 from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.fold_bn import fold_batchnorm
 from ann2snn.conversion.norms import canonicalize_norms
 from ann2snn.conversion.observe import observe
 from ann2snn.conversion.pooling import replace_maxpool_by_avgpool
+from ann2snn.conversion.sites import ActivationSite, canonicalize_activations
 from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdObserver
 from ann2snn.conversion.trace import trace

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor, fx
 
+from ann2snn.ann.sites import SITE_PREFIX
 from ann2snn.batches import iterate_batches
 from ann2snn.checks import forward_checked
-from ann2snn.conversion.activations import SITE_PREFIX
 
 
 @torch.no_grad()

@@ -8,7 +8,7 @@ import operator
 import torch
 from torch import fx, nn
 
-from ann2snn.conversion.activations import site_nodes
+from ann2snn.conversion.sites import site_nodes
 from ann2snn.conversion.support import signal_nodes
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import time_add, time_cat, time_sub

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from ann2snn.conversion.activations import SITE_PREFIX
+from ann2snn.ann.sites import SITE_PREFIX
 from ann2snn.conversion.norms import InferenceBatchNorm
 from ann2snn.conversion.pooling import ADAPTIVE_MAX_TO_AVG, MAX_TO_AVG_FUNCTIONS, MAX_TO_AVG_MODULES
 from ann2snn.conversion.trace import origin

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ann2snn.conversion.activations import SITE_PREFIX
+from ann2snn.ann.sites import site_module
 from ann2snn.conversion.converter import prepare_ann
 from ann2snn.costs.energy import CONVENTIONS, energy_uj
 from ann2snn.costs.fanout import analyse
@@ -23,7 +23,7 @@ class Accounting:
         prep = prepare_ann(model, maxpool)
         self.ann = prep.gm.to(sample.device)
         self.acts: dict[str, Tensor] = {}
-        self.hooks = [self.ann.get_submodule(f"{SITE_PREFIX}.{s.name}").register_forward_hook(
+        self.hooks = [site_module(self.ann, s.name).register_forward_hook(
             lambda _m, _i, out, name=s.name: self.acts.__setitem__(name, out.detach()))
             for s in prep.sites]
         first = next(iter(snns.values()))

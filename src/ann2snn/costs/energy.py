@@ -36,3 +36,11 @@ def latency(steps: int, two_phase_layers: int) -> dict:
     """
     delay = two_phase_layers * steps
     return {"latency_steps": delay + steps, "first_output_step": delay + 1}
+
+
+def latency_note(spiking_layers: int, two_phase_layers: int) -> dict:
+    """The report's per-network latency record (:func:`latency` gives the steps)."""
+    return {"spiking_layers": spiking_layers, "two_phase_layers": two_phase_layers,
+            "note": "T per layer; a two-phase layer fires only after accumulating T steps, so the "
+                    "first output of N such layers appears after about N*T steps"
+            if two_phase_layers else "IF layers stream: the output at step t uses steps 1..t"}

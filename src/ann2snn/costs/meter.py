@@ -98,7 +98,7 @@ class CostMeter:
 
     def __init__(self, snn, fanout: Fanout, snapshots: list[int]):
         self.snn, self.fanout = snn, fanout
-        self.two_phase = sum(1 for _, n in snn.neurons() if n.two_phase)
+        self.two_phase = snn.two_phase_layers()
         self.layers = {name: LayerMeter(name, n.kind, fanout.synapses[name], fanout.routing[name],
                                         snapshots) for name, n in snn.neurons()}
         for name, neuron in snn.neurons():

@@ -15,13 +15,14 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ann2snn.data import transforms as T
+from ann2snn.data import transforms
 from ann2snn.data.cifar import load_cifar
 from ann2snn.data.cifar10_dvs import CIFAR10DVS
 from ann2snn.data.digits import load_digits
 from ann2snn.data.idx import load_idx_dataset
 from ann2snn.data.image_folder import ImageFolder
 from ann2snn.errors import DataError
+from ann2snn.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class DatasetSpec:
     num_classes: int | None
     input_shape: tuple[int, ...] | None
     normalization: str = "none"
-    augment: Callable[..., T.Transform | None] = lambda data, **_: None
+    augment: Callable[..., transforms.Transform | None] = lambda data, **_: None
     options: dict[str, type] = field(default_factory=dict)
     needs_path: bool = True
     description: str = ""
@@ -47,7 +48,7 @@ class TransformedDataset(Dataset):
     ``(seed, e, i)``: augmentation does not depend on workers, processes or resuming.
     """
 
-    def __init__(self, base: Dataset, transform: T.Transform, seed: int = 0):
+    def __init__(self, base: Dataset, transform: transforms.Transform, seed: int = 0):
         self.base, self.transform, self.seed, self.epoch = base, transform, seed, 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -67,23 +68,20 @@ class TransformedDataset(Dataset):
         return getattr(self.base, name)
 
 
-_DATASETS: dict[str, DatasetSpec] = {}
+DATASETS: Registry[DatasetSpec] = Registry("dataset", error=DataError)
 
 
 def register_dataset(spec: DatasetSpec) -> DatasetSpec:
-    _DATASETS[spec.name] = spec
-    return spec
+    """Add a dataset; its name must be new."""
+    return DATASETS.add(spec.name, spec)
 
 
 def dataset_spec(name: str) -> DatasetSpec:
-    try:
-        return _DATASETS[name]
-    except KeyError:
-        raise DataError(f"unknown dataset {name!r}; known: {', '.join(_DATASETS)}") from None
+    return DATASETS.get(name)
 
 
 def list_datasets() -> list[str]:
-    return list(_DATASETS)
+    return DATASETS.names()
 
 
 def parse_dataset_options(name: str, pairs: list[str] | dict | None) -> dict:
@@ -133,16 +131,17 @@ def input_shape_of(name: str, data: Dataset) -> tuple[int, ...]:
     return spec.input_shape if spec.input_shape is not None else tuple(data[0][0].shape)
 
 
-def _crop_flip(size: int, padding: int, flip: bool = True) -> T.Transform:
-    return T.Compose([T.RandomCrop(size, padding)] + ([T.RandomHorizontalFlip()] if flip else []))
+def _crop_flip(size: int, padding: int, flip: bool = True) -> transforms.Transform:
+    flips = [transforms.RandomHorizontalFlip()] if flip else []
+    return transforms.Compose([transforms.RandomCrop(size, padding), *flips])
 
 
-def _folder_augment(data: ImageFolder, **_) -> T.Transform:
+def _folder_augment(data: ImageFolder, **_) -> transforms.Transform:
     """CIFAR-style crop (padding side/8) and flip up to 64 px, else resized crop and flip."""
     side = data.image_shape[-1]
     if side <= 64:
         return _crop_flip(side, side // 8)
-    return T.Compose([T.RandomResizedCrop(side), T.RandomHorizontalFlip()])
+    return transforms.Compose([transforms.RandomResizedCrop(side), transforms.RandomHorizontalFlip()])
 
 
 def _imagenet(root: Path, split: str, size: int = 224) -> ImageFolder:
@@ -175,12 +174,13 @@ register_dataset(DatasetSpec(
                 "(option size=N: resize and centre-crop)"))
 register_dataset(DatasetSpec(
     "imagenet", _imagenet, 1000, (3, 224, 224), "imagenet",
-    lambda data, size=224: T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip()]),
+    lambda data, size=224: transforms.Compose([transforms.RandomResizedCrop(size),
+                                               transforms.RandomHorizontalFlip()]),
     options={"size": int},
     description="ImageNet train/val folders: resized crop + flip for training, resize 256 + "
                 "centre crop 224 for testing (option size)"))
 register_dataset(DatasetSpec(
-    "cifar10-dvs", CIFAR10DVS, 10, None, "none", lambda data, **_: T.RandomHorizontalFlip(),
+    "cifar10-dvs", CIFAR10DVS, 10, None, "none", lambda data, **_: transforms.RandomHorizontalFlip(),
     options={"frames": int, "size": int},
     description="CIFAR10-DVS AEDAT 2.0 files root/<class>/*.aedat as 2*frames channels "
                 "(options frames=10, size=128), 90/10 split by file index"))

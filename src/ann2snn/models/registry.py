@@ -15,14 +15,19 @@ from torch import nn
 from ann2snn.ann.activations import ACTIVATIONS, make_activation
 from ann2snn.errors import Ann2SnnError
 from ann2snn.models.factory import HINTS, call_factory, is_factory_path
+from ann2snn.registry import Registry
 
-_MODELS: dict[str, Callable[..., nn.Module]] = {}
+MODELS: Registry[Callable[..., nn.Module]] = Registry(
+    "model", error=Ann2SnnError, hint=", or package.module:function")
 
 
-def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-    """Decorator: register a model factory under its function name."""
-    _MODELS[fn.__name__] = fn
-    return fn
+def register_model(fn: Callable[..., nn.Module] | None = None, **meta):
+    """Decorator: register a model factory under its function name, with metadata
+    (``input_shape``, ``num_classes``: what it is built for); ``@register_model`` or
+    ``@register_model(input_shape=(3, 32, 32))``."""
+    if fn is None:
+        return MODELS.register(**meta)
+    return MODELS.add(fn.__name__, fn)
 
 
 def replace_relu(model: nn.Module, activation: str, **options) -> int:
@@ -78,15 +83,11 @@ def _build(name: str, num_classes: int, activation: str, **options) -> nn.Module
                 f"activation=; ann2snn cannot give it {activation} yet: write its ReLUs as "
                 "nn.ReLU modules, or use --activation relu")
         return model
-    try:
-        factory = _MODELS[name]
-    except KeyError:
-        raise Ann2SnnError(f"unknown model {name!r}; known: {', '.join(_MODELS)}, or "
-                           "package.module:function") from None
+    factory = MODELS.get(name)
     named = inspect.signature(factory).parameters
     options = {k: v for k, v in options.items() if k in named or k not in HINTS}
     return factory(num_classes=num_classes, activation=activation, **options)
 
 
 def list_models() -> list[str]:
-    return list(_MODELS)
+    return MODELS.names()

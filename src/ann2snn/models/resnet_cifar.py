@@ -72,14 +72,14 @@ def _act(activation: str, options: dict) -> Callable[[], nn.Module]:
     return lambda: make_activation(activation, **options)
 
 
-@register_model
+@register_model(input_shape=(3, 32, 32), num_classes=10)
 def resnet20(num_classes: int = 10, activation: str = "relu", in_channels: int = 3,
              **options) -> CifarResNet:
     """ResNet-20 for 32x32 inputs (0.27 M parameters)."""
     return CifarResNet(3, num_classes, _act(activation, options), in_channels)
 
 
-@register_model
+@register_model(input_shape=(3, 32, 32), num_classes=10)
 def resnet32(num_classes: int = 10, activation: str = "relu", in_channels: int = 3,
              **options) -> CifarResNet:
     """ResNet-32 for 32x32 inputs (0.46 M parameters)."""

@@ -72,14 +72,14 @@ def _build(blocks, num_classes, activation, in_channels, input_size, stem, optio
                   head_for(input_size, stem))
 
 
-@register_model
+@register_model(input_shape=(3, 32, 32), num_classes=10)
 def resnet18(num_classes: int = 10, activation: str = "relu", in_channels: int = 3,
              input_size: int | None = None, stem: str | None = None, **options) -> ResNet:
     """ResNet-18 (11 M parameters); ``stem`` cifar/imagenet, chosen from ``input_size``."""
     return _build([2, 2, 2, 2], num_classes, activation, in_channels, input_size, stem, options)
 
 
-@register_model
+@register_model(input_shape=(3, 32, 32), num_classes=10)
 def resnet34(num_classes: int = 10, activation: str = "relu", in_channels: int = 3,
              input_size: int | None = None, stem: str | None = None, **options) -> ResNet:
     """ResNet-34 (21 M parameters); ``stem`` cifar/imagenet, chosen from ``input_size``."""

@@ -29,7 +29,7 @@ class SmallCNN(nn.Module):
         return self.classifier(self.features(x).flatten(1))
 
 
-@register_model
+@register_model(input_shape=(1, 8, 8), num_classes=10)
 def small_cnn(num_classes: int = 10, activation: str = "relu", in_channels: int = 1,
               width: int = 16, **options) -> SmallCNN:
     """Three conv layers (width, 2·width, 4·width channels) and a linear head."""

@@ -54,7 +54,7 @@ def head_for(input_size: int | None, head: str | None) -> str:
     return "imagenet" if input_size is not None and input_size > 64 else "cifar"
 
 
-@register_model
+@register_model(input_shape=(3, 32, 32), num_classes=10)
 def vgg16(num_classes: int = 10, activation: str = "relu", in_channels: int = 3,
           input_size: int | None = None, head: str | None = None, dropout: float = 0.5,
           **options) -> VGG:

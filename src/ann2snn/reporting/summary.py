@@ -9,13 +9,13 @@ import os
 import shutil
 from pathlib import Path
 
-from ann2snn.compare import format_compare_table, pareto, rows_of
 from ann2snn.errors import Ann2SnnError
 from ann2snn.outputs import check_output_dir
 from ann2snn.reporting import figures
 from ann2snn.reporting.escape import csv_cell
 from ann2snn.reporting.escape import markdown as md
 from ann2snn.reporting.load import read_reports
+from ann2snn.reporting.table import format_compare_table, pareto, rows_of
 
 ENERGY_FRONT = (("accuracy", 1), ("energy_uj", -1))
 FILES = ("summary.md", "rows.csv", "layers.csv", "accuracy_vs_T.png", "accuracy_vs_energy.png",

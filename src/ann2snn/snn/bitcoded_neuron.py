@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ann2snn.errors import MethodError
 from ann2snn.functional.two_phase import bitcoded_fire, bitcoded_thresholds
-from ann2snn.snn.if_neuron import _tensor
+from ann2snn.snn.neuron import param_tensor
 from ann2snn.snn.two_phase import TwoPhaseNeuron
 
 
@@ -25,8 +25,8 @@ class BitCodedNeuron(TwoPhaseNeuron):
     def __init__(self, lam, levels: int, bias=0.0):
         super().__init__()
         self.levels = int(levels)
-        self.register_buffer("threshold", _tensor(lam))  # λ: the largest value a layer sends
-        self.register_buffer("bias", _tensor(bias))
+        self.register_buffer("threshold", param_tensor(lam))  # λ: the largest value a layer sends
+        self.register_buffer("bias", param_tensor(bias))
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
         steps = self.steps

@@ -7,11 +7,7 @@ from torch import Tensor
 
 from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import if_run_
-from ann2snn.snn.neuron import SpikingNeuron
-
-
-def _tensor(x) -> Tensor:
-    return x.detach().clone().float() if isinstance(x, Tensor) else torch.tensor(float(x))
+from ann2snn.snn.neuron import SpikingNeuron, param_tensor, runs_in_chunks
 
 
 class IFNeuron(SpikingNeuron):
@@ -28,10 +24,10 @@ class IFNeuron(SpikingNeuron):
     def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None):
         super().__init__()
         self._has_bias = False
-        self.register_buffer("threshold", _tensor(threshold))
-        self.register_buffer("v0", _tensor(v0))
-        self.register_buffer("bias", _tensor(bias))
-        self.register_buffer("step_bias", None if step_bias is None else _tensor(step_bias))
+        self.register_buffer("threshold", param_tensor(threshold))
+        self.register_buffer("v0", param_tensor(v0))
+        self.register_buffer("bias", param_tensor(bias))
+        self.register_buffer("step_bias", None if step_bias is None else param_tensor(step_bias))
 
     @property
     def uniform_in_time(self) -> bool:  # type: ignore[override]
@@ -39,7 +35,7 @@ class IFNeuron(SpikingNeuron):
 
     @property
     def chunkable(self) -> bool:  # type: ignore[override]
-        return self.permute is None
+        return runs_in_chunks("if", self.permute)
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
         """``m[t] = (v[t-1] + I[t]) + (b + β[t])``; spikes only when someone records them."""

@@ -37,6 +37,10 @@ class SpikingNetwork(nn.Module):
                 module.weight.data = module.weight.data.contiguous(memory_format=CHANNELS_LAST)
 
     # -- structure ---------------------------------------------------------------------
+    def two_phase_layers(self) -> int:
+        """How many spiking layers fire only after accumulating all T steps."""
+        return sum(1 for _, n in self.neurons() if n.two_phase)
+
     def neurons(self) -> list[tuple[str, SpikingNeuron]]:
         """Spiking layers in network order, with their names."""
         modules = dict(self.net.named_modules())
@@ -80,10 +84,7 @@ class SpikingNetwork(nn.Module):
             x = x.contiguous(memory_format=CHANNELS_LAST)
         batch = x.shape[0]
         neurons = [n for _, n in self.neurons()]
-        if chunk is None:
-            chunk = max(1, self.chunk_samples // max(batch, 1))
-        if not chunk or chunk >= steps or not all(n.chunkable for n in neurons):
-            chunk = steps
+        chunk = self.window(steps, batch, all(n.chunkable for n in neurons), chunk)
         self.check_memory(x, steps, chunk)
         outputs = []
         try:
@@ -96,6 +97,14 @@ class SpikingNetwork(nn.Module):
             for neuron in neurons:
                 neuron.state = None
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+    @classmethod
+    def window(cls, steps: int, batch: int, chunkable: bool, chunk: int | None = None) -> int:
+        """Steps per chunk of a run: ``chunk`` (0: all), else about ``chunk_samples / B``;
+        all ``steps`` at once when the neurons cannot run in chunks."""
+        if chunk is None:
+            chunk = max(1, cls.chunk_samples // max(batch, 1))
+        return steps if not chunk or chunk >= steps or not chunkable else chunk
 
     def check_memory(self, x: Tensor, steps: int, window: int) -> None:
         """Refuse ``steps`` steps of ``x`` in windows of ``window`` steps if it cannot fit."""

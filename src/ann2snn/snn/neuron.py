@@ -9,6 +9,18 @@ from ann2snn.functional.permute import permute_time
 from ann2snn.snn.time import channelwise, fold_time, unfold_time
 
 
+def param_tensor(x) -> Tensor:
+    """A neuron parameter (θ, v0, a bias) as its own float tensor: a copy, never a view."""
+    return x.detach().clone().float() if isinstance(x, Tensor) else torch.tensor(float(x))
+
+
+def runs_in_chunks(kind: str, permute: str | None) -> bool:
+    """Whether neurons of ``kind`` can run T in time chunks, carrying state between them:
+    IF neurons without permutation (a permuted train needs all T steps at once; two-phase
+    neurons accumulate all T before firing). The one rule: neurons and recipes read it."""
+    return kind == "if" and permute is None
+
+
 class SpikingNeuron(nn.Module):
     """A layer of neurons that maps input currents ``[T·B, ...]`` to outputs ``θ·s``.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ann2snn.errors import ConversionError
+from ann2snn.errors import Ann2SnnError
 
 
 def unfold_time(x: Tensor, steps: int, batch: int) -> Tensor:
@@ -20,7 +20,7 @@ def unfold_time(x: Tensor, steps: int, batch: int) -> Tensor:
         return x.reshape(steps, batch, *x.shape[1:])
     if x.shape[0] == batch:
         return x.unsqueeze(0).expand(steps, *x.shape)
-    raise ConversionError(
+    raise Ann2SnnError(
         f"a spiking layer got a tensor with leading size {x.shape[0]}, expected the batch "
         f"({batch}) or time x batch ({steps}x{batch}); an op in the network mixes samples"
     )

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ann2snn.functional.two_phase import TPP_G, tpp_fire
-from ann2snn.snn.if_neuron import _tensor
+from ann2snn.snn.neuron import param_tensor
 from ann2snn.snn.two_phase import TwoPhaseNeuron
 
 
@@ -28,9 +28,9 @@ class TPPNeuron(TwoPhaseNeuron):
         if g not in TPP_G:
             raise ValueError(f"TPP g must be one of {TPP_G}, got {g!r}")
         self.g = g
-        self.register_buffer("threshold", _tensor(threshold))
-        self.register_buffer("v0", _tensor(v0))
-        self.register_buffer("bias", _tensor(bias))
+        self.register_buffer("threshold", param_tensor(threshold))
+        self.register_buffer("v0", param_tensor(v0))
+        self.register_buffer("bias", param_tensor(bias))
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:
         theta, v = self._potential(total)

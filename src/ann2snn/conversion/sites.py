@@ -19,9 +19,9 @@ from torch import fx, nn
 
 from ann2snn.ann.clip_relu import ClipReLU
 from ann2snn.ann.qcfs import QCFS
+from ann2snn.ann.sites import SITE_PREFIX
 from ann2snn.conversion.trace import origin
 
-SITE_PREFIX = "acts"
 _RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, F.relu_}
 _RELU_METHODS = {"relu", "relu_"}
 
