@@ -13,8 +13,13 @@ from torch import Tensor, nn
 
 from ann2snn.batches import Batch, iterate_batches, replayed
 from ann2snn.checks import check_finite_output, check_flags, forward_checked
-from ann2snn.conversion.converter import check_model, check_timesteps, convert, model_device
-from ann2snn.conversion.trace import trace
+from ann2snn.conversion.converter import (
+    check_model,
+    check_timesteps,
+    convert_prepared,
+    model_device,
+    prepare_ann,
+)
 from ann2snn.costs.accounting import Accounting
 from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
@@ -22,6 +27,7 @@ from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.methods import get_method
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
+from ann2snn.options import integer
 from ann2snn.report import make_report
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.network import SpikingNetwork, decode
@@ -64,11 +70,11 @@ def check_timestep_list(timesteps) -> list[int]:
     return steps
 
 
-def check_simulation_memory(model: nn.Module, x: Tensor, steps: int, recipe: Recipe,
+def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe,
                             device, progress: bool = False) -> str:
     """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
     (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
-    largest, output = forward_checked(lambda s: activation_sizes(trace(model), s), x)
+    largest, output = forward_checked(lambda s: activation_sizes(gm, s), x)
     window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute))
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
@@ -97,17 +103,19 @@ def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dic
     return snn.info.recipe
 
 
-def convert_for_steps(model, recipe, calib, steps, *, calib_batches, device, skip, procs,
-                      maxpool, log) -> tuple[dict, dict[int, str]]:
-    """One conversion for every ``T`` (``None`` key) or one per ``T``; the ``T`` a method
-    refuses are skipped with the reason when ``skip``."""
+def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, device, skip,
+                      procs, log) -> tuple[dict, dict[int, str]]:
+    """One conversion of the prepared ANN ``prep`` for every ``T`` (``None`` key) or one per
+    ``T``; the ``T`` a method refuses are skipped with the reason when ``skip``."""
     snns: dict[int | None, SpikingNetwork] = {}
     skipped: dict[int, str] = {}
+    if calib_batches is not None:
+        integer(1)("calib_batches", calib_batches)
     for t in steps if recipe.depends_on_timesteps else [None]:
         log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
         try:
-            snns[t] = convert(model, recipe, calib, timesteps=t, calib_batches=calib_batches,
-                              device=device, maxpool=maxpool)
+            snns[t] = convert_prepared(prep, model, recipe, calib, steps=t,
+                                       calib_batches=calib_batches, device=device)
         except OptionError:
             raise
         except MethodError as exc:
@@ -208,15 +216,15 @@ def evaluate(
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
-    first = next(batches)
-    memory = check_simulation_memory(model, first[0], max(steps), recipe, device, progress)
+    first, prep = next(batches), prepare_ann(model, maxpool)  # prepared once for all T
+    memory = check_simulation_memory(prep.gm, first[0], max(steps), recipe, device, progress)
     started = time.perf_counter()
-    snns, skipped = _networks(model, recipe, snn, calib, steps, calib_batches=calib_batches,
-                              device=device, skip=skip_inapplicable, procs=procs,
-                              maxpool=maxpool, progress=progress)
+    snns, skipped = _networks(prep, model, recipe, snn, calib, steps, device=device,
+                              calib_batches=calib_batches, skip=skip_inapplicable, procs=procs,
+                              progress=progress)
     steps, convert_seconds = [t for t in steps if t not in skipped], time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
-    accounting = Accounting(model, snns, steps, first[0], maxpool) if costs else None
+    accounting = Accounting(prep, snns, steps, first[0]) if costs else None
     counts, seconds = summed_counts(
         model, snns, progress_bar(chain([first], batches), progress, recipe.name, total_batches),
         steps, accounting, ann_cache, procs)
@@ -226,15 +234,15 @@ def evaluate(
                            memory_check=memory)
 
 
-def _networks(model, recipe, snn, calib, steps, *, calib_batches, device, skip, procs,
-              maxpool, progress) -> tuple[dict, dict]:
+def _networks(prep, model, recipe, snn, calib, steps, *, calib_batches, device, skip, procs,
+              progress) -> tuple[dict, dict]:
     """The SNN per ``T`` (``None``: one for every ``T``) and the ``T`` skipped with why: the
-    given ``snn`` as it is, else ``model`` converted by ``recipe``."""
+    given ``snn`` as it is, else the prepared ANN converted by ``recipe``."""
     if snn is not None:
         return {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
-    return convert_for_steps(model, recipe, replayed(calib, recipe.seed), steps,
+    return convert_for_steps(prep, model, recipe, replayed(calib, recipe.seed), steps,
                              calib_batches=calib_batches, device=device, skip=skip, procs=procs,
-                             maxpool=maxpool, log=partial(stage, progress))
+                             log=partial(stage, progress))
 
 
 def summed_counts(model, snns, batches, steps, accounting, ann_cache, procs) -> tuple[list, dict]:

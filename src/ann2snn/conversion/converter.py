@@ -176,8 +176,15 @@ def convert(
         integer(1)("calib_batches", calib_batches)
     if recipe.depends_on_timesteps and steps is None:
         raise OptionError(f"method {recipe.name!r} depends on T: pass timesteps=T")
-    device = model_device(model, device)
-    prep = prepare_ann(model, maxpool)
+    return convert_prepared(prepare_ann(model, maxpool), model, recipe, calib, steps=steps,
+                            calib_batches=calib_batches, device=model_device(model, device))
+
+
+def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib, *,
+                     steps: int | None, calib_batches: int | None, device) -> SpikingNetwork:
+    """:func:`convert` on an ANN prepared once (an evaluation converts it for every ``T``
+    and accounts against it): thresholds, assembly, calibration. ``prep`` is read, never
+    changed (assembly copies its graph)."""
     recipe = _resolved(recipe, prep, calib_batches)
     calib = replayed(calib, recipe.seed)
     thresholds, shape, silent = _thresholds(prep, recipe, calib, steps, calib_batches, device)

@@ -4,10 +4,9 @@ one :class:`CostMeter` per simulated network, and the report fields they make.""
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ann2snn.ann.sites import site_module
-from ann2snn.conversion.converter import prepare_ann
 from ann2snn.costs.energy import CONVENTIONS, energy_uj
 from ann2snn.costs.fanout import analyse
 from ann2snn.costs.meter import CostMeter
@@ -18,10 +17,8 @@ class Accounting:
     """Attach to the networks of an evaluation (``snns``: ``None`` -> the network that runs
     every T, or ``T`` -> the network of that T), feed it each batch, read the fields."""
 
-    def __init__(self, model: nn.Module, snns: dict, steps: list[int], sample: Tensor,
-                 maxpool: str = "error"):
-        prep = prepare_ann(model, maxpool)
-        self.ann = prep.gm.to(sample.device)
+    def __init__(self, prep, snns: dict, steps: list[int], sample: Tensor):
+        self.ann = prep.gm.to(sample.device)  # the prepared ANN the networks came from
         self.acts: dict[str, Tensor] = {}
         self.hooks = [site_module(self.ann, s.name).register_forward_hook(
             lambda _m, _i, out, name=s.name: self.acts.__setitem__(name, out.detach()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, fx, nn
@@ -12,6 +12,9 @@ from ann2snn.checks import forward_checked
 from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.neuron import SpikingNeuron
+
+if TYPE_CHECKING:  # the record is written by the conversion, above this layer
+    from ann2snn.conversion.assemble import ConversionRecord
 
 CHANNELS_LAST = torch.channels_last
 
@@ -24,7 +27,7 @@ class SpikingNetwork(nn.Module):
     steps ``1..t`` (see :func:`decode`). Nothing is carried over between calls.
     """
 
-    def __init__(self, graph_module: fx.GraphModule, method: str, info: Any = None):
+    def __init__(self, graph_module: fx.GraphModule, method: str, info: ConversionRecord | None = None):
         super().__init__()
         self.net = graph_module
         self.method = method
