@@ -4,6 +4,7 @@ import torch
 import ann2snn
 from ann2snn import MethodError
 from ann2snn.models import create_model
+from ann2snn.snn.neuron import SpikeCounter
 
 
 @pytest.fixture
@@ -36,11 +37,9 @@ def test_permutation_keeps_each_layers_spike_counts(qcfs_net):
         assert not perm.uniform_in_time
         counts = []
         for snn in (plain, perm):
-            for _, n in snn.neurons():
-                n.monitor = True
-                n.reset_monitor()
+            counters = SpikeCounter.attach(snn)
             snn(x, 6)
-            counts.append([n.spike_count for _, n in snn.neurons()])
+            counts.append([c.count for c in counters.values()])
         # the first layer's input is constant: same counts; later layers see permuted trains
         assert torch.equal(counts[0][0], counts[1][0])
         assert sum(float(c.sum()) for c in counts[1]) > 0
@@ -78,9 +77,8 @@ def test_every_tpp_floor_layer_emits_exactly_the_clipped_floor_count(qcfs_net):
     x = torch.rand(16, 1, 8, 8)
     snn = ann2snn.convert(qcfs_net, "tpp", timesteps=5, tpp_g="floor")
     seen = {}
+    counters = SpikeCounter.attach(snn)
     for name, n in snn.neurons():
-        n.monitor = True
-        n.reset_monitor()
         n.register_forward_hook(lambda m, i, o, name=name: seen.__setitem__(name, i[0]))
     snn(x, 5)
     assert len(seen) == 3
@@ -88,7 +86,7 @@ def test_every_tpp_floor_layer_emits_exactly_the_clipped_floor_count(qcfs_net):
         inp = seen[name]  # two-phase layers pass on their time-mean: constant [B, ...]
         total = inp * 5 if inp.shape[0] == 16 else inp.reshape(5, 16, *inp.shape[1:]).sum(0)
         expected = torch.floor((total + n.v0) / n.threshold).clamp(0, 5)
-        assert torch.equal(n.spike_count, expected.sum(0)), name
+        assert torch.equal(counters[name].count, expected.sum(0)), name
 
 
 def test_rts_adds_theta_over_2T_to_every_layers_bias():

@@ -12,7 +12,6 @@ from ann2snn.ann.sites import site_module
 from ann2snn.batches import iterate_batches
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
-from ann2snn.snn.time import fold_time, unfold_time
 
 #: ``update(name, neuron, currents [T, B, C, ...], ann_activation [B, C, ...])``; it may
 #: return the layer's outputs ``[T, B, C, ...]`` for these currents (then the layer is not
@@ -62,24 +61,16 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
             h.remove()
     if clock is not None:
         clock.ann += time.perf_counter() - started
-    batch = x.shape[0]
-
-    def calibrated(name: str, neuron: SpikingNeuron):
-        run = neuron.forward
-
-        def forward(inputs: Tensor) -> Tensor:
-            values = update(name, neuron, unfold_time(inputs, steps, batch), acts[name])
-            return run(inputs) if values is None or neuron.permute else fold_time(values)
-        return forward
 
     layers = snn.neurons()
-    for name, neuron in layers:
-        neuron.forward = calibrated(name, neuron)  # for this pass only
+    for name, neuron in layers:  # for this pass only
+        neuron.calibration_step = (lambda currents, name=name, neuron=neuron:
+                                   update(name, neuron, currents, acts[name]))
     try:
         return snn(x, steps, chunk=0)
     finally:
         for _, neuron in layers:
-            del neuron.forward
+            neuron.calibration_step = None
 
 
 def take_batches(data, count: int, device) -> list[tuple[Tensor, Tensor | None]]:

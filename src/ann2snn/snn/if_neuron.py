@@ -48,7 +48,7 @@ class IFNeuron(SpikingNeuron):
         if self._has_bias:
             bias = self.param(self.bias, currents)
             extra = bias.expand(currents.shape[0], *bias.shape) if extra is None else extra + bias
-        wanted = self.observer is not None or self.monitor
+        wanted = self.observer is not None
         spikes = torch.empty_like(currents) if wanted else None
         return spikes, if_run_(currents, theta, self.state, extra, spikes)
 

@@ -1,4 +1,4 @@
-"""Base of every spiking neuron module: time context, flexible buffers, spike monitor."""
+"""Base of every spiking neuron module: time context, flexible buffers, one observer hook."""
 
 from __future__ import annotations
 
@@ -44,12 +44,12 @@ class SpikingNeuron(nn.Module):
         self.batch = 1
         self.offset = 0  # first step of the current chunk (time-chunked runs)
         self.state: Tensor | None = None  # carried between chunks, cleared at offset 0
-        self.monitor = False
-        self.spike_count: Tensor | None = None  # per neuron, summed over batch, if monitored
-        #: called as ``observer(spikes, values, offset)`` with ``[T, B, ...]`` tensors of every
-        #: run (cost accounting), if set
+        #: the one way to watch a layer: called as ``observer(spikes, values, offset)`` with
+        #: the ``[T, B, ...]`` tensors of every run (cost accounting, :class:`SpikeCounter`)
         self.observer = None
-        self.samples = 0
+        #: a calibration pass's layer-local step (calibration/layerwise.py): called with the
+        #: ``[T, B, ...]`` currents before the layer runs; outputs it returns are the layer's
+        self.calibration_step = None
         self.permute: str | None = None  # temporal misalignment of the output: layer | neuron
         self.seed_value = 0
         self._generator: torch.Generator | None = None
@@ -76,6 +76,10 @@ class SpikingNeuron(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         currents = unfold_time(x, self.steps, self.batch)
+        if self.calibration_step is not None:
+            given = self.calibration_step(currents)
+            if given is not None and self.permute is None:
+                return fold_time(given)
         spikes, values = self.dynamics(currents)
         if self.permute is not None:
             values = permute_time(values, self.permute, self.generator(values.device))
@@ -83,14 +87,9 @@ class SpikingNeuron(nn.Module):
         return fold_time(values)
 
     def record(self, spikes: Tensor, values: Tensor) -> None:
-        """With ``monitor`` on, add this run's spikes per neuron (summed over T and batch);
-        hand spikes and output values to the ``observer`` if there is one."""
+        """Hand spikes and output values to the ``observer``, if there is one."""
         if self.observer is not None:
             self.observer(spikes, values, self.offset)
-        if self.monitor:
-            count = spikes.detach().sum(dim=(0, 1))
-            self.spike_count = count if self.spike_count is None else self.spike_count + count
-            self.samples += spikes.shape[1]
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         """``[T, B, ...]`` currents -> ``(spikes, output values)``, both ``[T, B, ...]``."""
@@ -100,9 +99,6 @@ class SpikingNeuron(nn.Module):
         """Broadcast a per-layer/per-channel/per-neuron parameter against one step."""
         return channelwise(p, currents.dim() - 2).to(currents.dtype)
 
-    def reset_monitor(self) -> None:
-        self.spike_count, self.samples = None, 0
-
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         for name in self.flexible_buffers:
             key = prefix + name
@@ -111,3 +107,25 @@ class SpikingNeuron(nn.Module):
                 device = current.device if isinstance(current, Tensor) else None
                 self.register_buffer(name, torch.empty_like(state_dict[key], device=device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+class SpikeCounter:
+    """An observer: spikes per neuron summed over steps and samples (``count``), and the
+    samples seen. ``SpikeCounter.attach(snn)`` puts one on every layer."""
+
+    def __init__(self) -> None:
+        self.count: Tensor | None = None
+        self.samples = 0
+
+    def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
+        counted = spikes.detach().sum(dim=(0, 1))
+        self.count = counted if self.count is None else self.count + counted
+        self.samples += spikes.shape[1] if offset == 0 else 0
+
+    @classmethod
+    def attach(cls, snn) -> dict[str, SpikeCounter]:
+        counters = {}
+        for name, neuron in snn.neurons():
+            neuron.observer = counters[name] = cls()
+        return counters
+

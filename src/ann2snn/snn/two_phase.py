@@ -31,7 +31,7 @@ class TwoPhaseNeuron(SpikingNeuron):
             total = x * steps
         else:
             total = unfold_time(x, steps, batch).sum(0)
-        if self.count_coded and self.observer is None and not self.monitor and not self.permute:
+        if self.count_coded and self.observer is None and not self.permute:
             mean = self.mean_output(total)
             if mean is not None:
                 return mean
