@@ -96,3 +96,14 @@ def test_rts_adds_theta_over_2T_to_every_layers_bias():
         snn = ann2snn.convert(model, "rts", timesteps=steps)
         for _, n in snn.neurons():
             assert float(n.bias) == pytest.approx(2.0 / (2 * steps)) and float(n.v0) == 0.0
+
+
+def test_tpp_on_a_relu_network_keeps_its_bases_snnc_correction():
+    """TPP neurons run their own forward: the base's calibration must still reach them."""
+    from conftest import labelled_batches
+
+    model, data = labelled_batches(48)
+    snn = ann2snn.convert(model, "tpp", data, timesteps=4)
+    assert snn.info.recipe.calibration == ("snnc-bias",)
+    biases = [n.bias for _, n in snn.neurons()]
+    assert all(b.shape == (8,) and bool(b.ne(0).any()) for b in biases)

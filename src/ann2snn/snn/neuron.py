@@ -75,16 +75,23 @@ class SpikingNeuron(nn.Module):
             self.state = None
 
     def forward(self, x: Tensor) -> Tensor:
+        given = self.calibrated(x)
+        if given is not None:
+            return given
         currents = unfold_time(x, self.steps, self.batch)
-        if self.calibration_step is not None:
-            given = self.calibration_step(currents)
-            if given is not None and self.permute is None:
-                return fold_time(given)
         spikes, values = self.dynamics(currents)
         if self.permute is not None:
             values = permute_time(values, self.permute, self.generator(values.device))
         self.record(spikes, values)
         return fold_time(values)
+
+    def calibrated(self, x: Tensor) -> Tensor | None:
+        """Run a calibration pass's step on this run's currents, before the layer; the
+        outputs it gives (folded), or None when the layer must run itself."""
+        if self.calibration_step is None:
+            return None
+        given = self.calibration_step(unfold_time(x, self.steps, self.batch))
+        return None if given is None or self.permute is not None else fold_time(given)
 
     def record(self, spikes: Tensor, values: Tensor) -> None:
         """Hand spikes and output values to the ``observer``, if there is one."""

@@ -26,6 +26,9 @@ class TwoPhaseNeuron(SpikingNeuron):
         return False
 
     def forward(self, x: Tensor) -> Tensor:
+        given = self.calibrated(x)
+        if given is not None:
+            return given
         steps, batch = self.steps, self.batch
         if x.shape[0] == batch:  # constant or time-mean input: the sum over T is T·x
             total = x * steps
