@@ -37,18 +37,6 @@ def positive_int(text: str) -> int:
     return _number(int, text, 0, True, "a positive integer")
 
 
-def count(text: str) -> int:
-    return _number(int, text, 0, False, "an integer >= 0")
-
-
-def positive_float(text: str) -> float:
-    return _number(float, text, 0.0, True, "a finite number > 0")
-
-
-def nonnegative_float(text: str) -> float:
-    return _number(float, text, 0.0, False, "a finite number >= 0")
-
-
 #: a random seed, as every seed flag spells it
 SEED = Option("seed", 0, "random seed", integer(0, MAX_SEED), "--seed")
 
