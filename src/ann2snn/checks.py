@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.errors import Ann2SnnError, WeightsError
-from ann2snn.options import MAX_SEED
+from ann2snn.options import boolean
 
 
 def forward_checked(fn: Callable[[Tensor], Tensor], x: Tensor, what: str = "the network") -> Tensor:
@@ -51,23 +51,13 @@ def check_finite_output(out: Tensor, where: str) -> None:
 
 def check_flag(value, name: str) -> bool:
     """A boolean option: ``True`` or ``False`` only (a string "false" is not one)."""
-    if not isinstance(value, bool):
-        raise Ann2SnnError(f"{name} must be True or False, got {value!r}")
-    return value
+    return boolean(name, value)
 
 
 def check_flags(**flags) -> None:
     """:func:`check_flag` on each keyword argument."""
     for name, value in flags.items():
         check_flag(value, name)
-
-
-def check_seed(value, name: str = "seed") -> int:
-    """A seed: an integer in 0 .. 2**63 - 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        shown = f"{str(value)[:20]}..." if len(str(value)) > 24 else repr(value)
-        raise Ann2SnnError(f"{name} must be an integer from 0 to 2**63 - 1, got {shown}")
-    return value
 
 
 @torch.no_grad()

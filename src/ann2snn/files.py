@@ -58,3 +58,18 @@ def _readable(path: Path, what: str, hint: str, max_bytes: int | None) -> Path:
     if not os.access(path, os.R_OK):
         raise Ann2SnnError(f"{what} {path} cannot be read (permission denied)")
     return path
+
+
+def check_format(found, expected: str, where: str, redo: str, error: type[Ann2SnnError]) -> None:
+    """Refuse a file whose ``format`` field is not ``expected`` (``family/version``): one of
+    another version names both versions and how to redo it; anything else is foreign."""
+    if found == expected:
+        return
+    from ann2snn import __version__
+
+    family = expected.split("/")[0] + "/"
+    if isinstance(found, str) and found.startswith(family):
+        raise error(f"{where} is in format {found[:60]!r}; this ann2snn {__version__} reads "
+                    f"{expected}: {redo} with this version")
+    raise error(f"{where} is not {expected} data (its format field is {str(found)[:40]!r})")
+

@@ -104,7 +104,6 @@ def write_text(path, text: str, what: str = "output file") -> None:
 
 def write_json(obj: Any, path, what: str = "JSON output") -> None:
     """Write ``obj`` as JSON to ``path``, atomically (non-finite numbers are refused)."""
-    path = check_output_file(path, what)
     try:
         text = json.dumps(obj, indent=2, allow_nan=False) + "\n"
     except ValueError:

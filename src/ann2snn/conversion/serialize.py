@@ -19,13 +19,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ann2snn import __version__
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.assemble import ConversionRecord, assemble
 from ann2snn.conversion.converter import PreparedANN, prepare_ann
 from ann2snn.conversion.replace import NEURON_PREFIX
 from ann2snn.errors import Ann2SnnError, WeightsError
-from ann2snn.files import check_input_file, check_path
+from ann2snn.files import check_format, check_input_file, check_path
 from ann2snn.methods.recipe import recipe_from_record
 from ann2snn.models.checkpoint import check_architecture
 from ann2snn.models.factory import recorded_name
@@ -63,13 +62,9 @@ def _read(path: Path) -> tuple[dict, dict]:
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = json.loads((f.metadata() or {}).get("ann2snn", "{}"))
-        found = meta.get("format") if isinstance(meta, dict) else None
-        if found != FORMAT:
-            raise WeightsError(
-                f"{path} is not a spiking network saved by ann2snn.save_snn" if not isinstance(
-                    found, str) or not found.startswith(FORMAT.split("/")[0] + "/") else
-                f"{path} is in format {found[:60]!r}; this ann2snn {__version__} reads {FORMAT}: "
-                "convert the network again with this version")
+        if not isinstance(meta, dict) or not isinstance(meta.get("format"), str):
+            raise WeightsError(f"{path} is not a spiking network saved by ann2snn.save_snn")
+        check_format(meta["format"], FORMAT, str(path), "convert the network again", WeightsError)
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise WeightsError(f"cannot read {path}: not a complete safetensors file ({exc})") from None

@@ -20,12 +20,11 @@ from pathlib import Path
 
 from torch import nn
 
-from ann2snn import __version__
 from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.data.normalization import Normalization
 from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError, DataError, WeightsError
-from ann2snn.files import check_input_file
+from ann2snn.files import check_format, check_input_file
 from ann2snn.models.factory import check_recorded_options, is_factory_path, recorded_name
 from ann2snn.models.registry import create_model, list_models
 from ann2snn.models.weights import load_state_checked, read_state_dict
@@ -74,12 +73,8 @@ def is_checkpoint(path: str | Path) -> bool:
 
 def check_meta(meta, where: str) -> dict:
     """Refuse metadata that lacks a field a later command reads, or holds the wrong type."""
-    found = meta.get("format") if isinstance(meta, dict) else None
-    if isinstance(found, str) and found.startswith("ann2snn.checkpoint/") and found != FORMAT:
-        raise WeightsError(f"{where} is in format {found[:60]!r}; this ann2snn {__version__} "
-                           f"reads {FORMAT}: train again with this version")
-    if found != FORMAT:
-        raise WeightsError(f"{where} is not {FORMAT} metadata")
+    check_format(meta.get("format") if isinstance(meta, dict) else None, FORMAT, where,
+                 "train again", WeightsError)
     return check_architecture(meta, where, _FIELDS)
 
 
