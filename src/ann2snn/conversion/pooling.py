@@ -3,21 +3,15 @@ the same window (``maxpool="avg"``, docs/methods.md#decisions)."""
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-#: max pooling and its average-pooling counterpart, modules and functions
-MAX_TO_AVG_MODULES = {nn.MaxPool1d: nn.AvgPool1d, nn.MaxPool2d: nn.AvgPool2d,
-                       nn.MaxPool3d: nn.AvgPool3d, nn.AdaptiveMaxPool1d: nn.AdaptiveAvgPool1d,
-                       nn.AdaptiveMaxPool2d: nn.AdaptiveAvgPool2d,
-                       nn.AdaptiveMaxPool3d: nn.AdaptiveAvgPool3d}
-MAX_TO_AVG_FUNCTIONS = {F.max_pool1d: F.avg_pool1d, F.max_pool2d: F.avg_pool2d,
-                         F.max_pool3d: F.avg_pool3d, torch.max_pool1d: F.avg_pool1d,
-                         torch.max_pool2d: F.avg_pool2d, torch.max_pool3d: F.avg_pool3d}
-ADAPTIVE_MAX_TO_AVG = {F.adaptive_max_pool1d: F.adaptive_avg_pool1d,
-                       F.adaptive_max_pool2d: F.adaptive_avg_pool2d,
-                       F.adaptive_max_pool3d: F.adaptive_avg_pool3d}
+from ann2snn.graph.ops import FUNCTIONS, MODULES
+
+#: max pooling and its average-pooling counterpart, modules and functions (graph/ops.py)
+MAX_TO_AVG_MODULES = {k: op.avg_form for k, op in MODULES.items() if op.role == "max_pool"}
+MAX_TO_AVG_FUNCTIONS = {k: op.avg_form for k, op in FUNCTIONS.items() if op.role == "max_pool"}
+_ADAPTIVE = {F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d}
 _POOL_ARGS = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
               "return_indices")
 
@@ -38,10 +32,10 @@ def _avg_module(mod: nn.Module) -> nn.Module | None:
 
 def _avg_call(node: fx.Node) -> tuple | None:
     """``(function, args, kwargs)`` of average pooling for a max-pooling call, or None."""
-    if node.target in ADAPTIVE_MAX_TO_AVG:
+    if node.target in _ADAPTIVE:
         size = node.kwargs.get("output_size", node.args[1] if len(node.args) > 1 else None)
         indices = node.kwargs.get("return_indices", len(node.args) > 2 and node.args[2])
-        return None if indices else (ADAPTIVE_MAX_TO_AVG[node.target], (node.args[0], size), {})
+        return None if indices else (MAX_TO_AVG_FUNCTIONS[node.target], (node.args[0], size), {})
     a = {**dict(zip(_POOL_ARGS, node.args)), **node.kwargs}
     if not _unit(a.get("dilation", 1)) or a.get("return_indices"):
         return None
@@ -61,8 +55,7 @@ def replace_maxpool_by_avgpool(gm: fx.GraphModule) -> list[str]:
             setattr(gm.get_submodule(parent) if parent else gm, leaf, avg)
             replaced.append(name)
     for node in gm.graph.nodes:
-        if node.op == "call_function" and (node.target in MAX_TO_AVG_FUNCTIONS
-                                           or node.target in ADAPTIVE_MAX_TO_AVG):
+        if node.op == "call_function" and node.target in MAX_TO_AVG_FUNCTIONS:
             call = _avg_call(node)
             if call is not None:
                 node.target, node.args, node.kwargs = call

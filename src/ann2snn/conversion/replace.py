@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import copy
-import operator
 
-import torch
-from torch import fx, nn
+from torch import fx
 
 from ann2snn.conversion.sites import site_nodes
-from ann2snn.conversion.support import signal_nodes
+from ann2snn.graph.ops import op_of, signal_nodes
 from ann2snn.snn.neuron import SpikingNeuron
-from ann2snn.snn.time import time_add, time_cat, time_sub
 
 NEURON_PREFIX = "neurons"
-_TIME_ALIGNED = {operator.add: time_add, operator.iadd: time_add, torch.add: time_add,
-                 operator.sub: time_sub, torch.sub: time_sub, torch.cat: time_cat}
-_TIME_ALIGNED_METHODS = {"add": time_add, "add_": time_add, "sub": time_sub}
 
 
 def build_spiking_graph(ann: fx.GraphModule, neurons: dict[str, SpikingNeuron]) -> fx.GraphModule:
-    """A copy of ``ann`` in which site ``name`` runs ``neurons[name]``."""
+    """A copy of ``ann`` in which site ``name`` runs ``neurons[name]``; where two signals
+    meet, an op becomes its time-aligned form, and dropout modules go (graph/ops.py)."""
     gm = copy.deepcopy(ann)
     nodes = site_nodes(gm)
     for name, neuron in neurons.items():
@@ -30,18 +25,14 @@ def build_spiking_graph(ann: fx.GraphModule, neurons: dict[str, SpikingNeuron]) 
     modules = dict(gm.named_modules())
     signals = signal_nodes(gm.graph)
     for node in list(gm.graph.nodes):
-        mixes_signals = sum(1 for a in node.all_input_nodes if a in signals) > 1
-        if not mixes_signals and node.op in ("call_function", "call_method"):
+        op = op_of(node, modules)
+        if op is None:
             continue
-        if node.op == "call_function" and node.target in _TIME_ALIGNED:
-            node.target = _TIME_ALIGNED[node.target]
-        elif node.op == "call_method" and node.target in _TIME_ALIGNED_METHODS:
-            node.op, node.target = "call_function", _TIME_ALIGNED_METHODS[node.target]
-        elif node.op == "call_module" and isinstance(
-            modules[node.target], (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
-        ):
+        if node.op == "call_module" and op.role == "dropout":
             node.replace_all_uses_with(node.args[0])
             gm.graph.erase_node(node)
+        elif op.time_form is not None and sum(1 for a in node.all_input_nodes if a in signals) > 1:
+            node.op, node.target = "call_function", op.time_form
     gm.delete_all_unused_submodules()
     gm.recompile()
     return gm

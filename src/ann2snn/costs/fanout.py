@@ -14,26 +14,15 @@ synaptic layer count: after a synaptic layer the signal is a current, not a spik
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, fx, nn
 
+from ann2snn.graph.ops import FUNCTIONS, METHODS, module_op
 from ann2snn.snn.neuron import SpikingNeuron
-from ann2snn.snn.time import time_add, time_cat, time_sub
-
-_SYNAPTIC_MODULES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
-_SYNAPTIC_FUNCTIONS = {F.conv1d, F.conv2d, F.conv3d, F.linear}
-_AVG_MODULES = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
-                nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
-_AVG_FUNCTIONS = {F.avg_pool1d, F.avg_pool2d, F.avg_pool3d, F.adaptive_avg_pool1d,
-                  F.adaptive_avg_pool2d, F.adaptive_avg_pool3d, torch.mean}
-_ADDS = {operator.add, operator.iadd, torch.add, operator.sub, torch.sub, time_add, time_sub}
-_SCALES = {operator.mul, operator.truediv, torch.mul, torch.div, operator.neg}
-_IDENTITY_MODULES = (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.Dropout1d, nn.Dropout2d,
-                     nn.Dropout3d, nn.Identity)
+from ann2snn.snn.time import time_add
 
 
 @dataclass
@@ -134,43 +123,54 @@ class _Structural(fx.Interpreter):
         mod = self.fetch_attr(target)
         if isinstance(mod, SpikingNeuron):
             return self._neuron(str(target).rpartition(".")[2], args[0])
-        if isinstance(mod, _SYNAPTIC_MODULES):
+        op = module_op(mod)
+        role = op.role if op is not None else None
+        if role == "synapse":
             return self._synapse(mod, args, kwargs)
-        if isinstance(mod, _AVG_MODULES):
+        if role == "pool":
             return self._route(_sum_pool(mod, args, kwargs), args[0])
-        if isinstance(mod, _IDENTITY_MODULES):
+        if role in ("affine", "identity", "dropout"):
             return args[0]
         return mod.forward(*args, **kwargs)  # no hooks: a probe is not a run
 
     def call_function(self, target, args, kwargs):
-        if target in _SYNAPTIC_FUNCTIONS:
+        op = FUNCTIONS.get(target)
+        role = op.role if op is not None else None
+        if role == "synapse":
             return self._synapse(target, args, kwargs)
-        if target in _AVG_FUNCTIONS and isinstance(args[0], Tensor):
-            return self._route(_sum_pool(target, args, kwargs), args[0])
-        if target in _ADDS:
-            signals = [a for a in args[:2] if isinstance(a, Tensor)]
-            for a in signals:
-                if self._reached(a):
-                    self.routed_t = self.routed_t + a.sum()
-            if len(signals) == 2:
-                return time_add(*signals)
-            return signals[0] if signals else super().call_function(target, args, kwargs)
-        if target in _SCALES:
+        if role in ("pool", "reduce") and isinstance(args[0], Tensor):
+            out = _sum_pool(target, args, kwargs) if role == "pool" else torch.sum(*args, **kwargs)
+            return self._route(out, args[0])
+        if role == "add":
+            return self._add(target, args, kwargs)
+        if role == "scale":
             tensors = [a for a in args if isinstance(a, Tensor)]
             return tensors[0] if len(tensors) == 1 else super().call_function(target, args, kwargs)
-        if target is time_cat:
+        if role == "concat":
             return torch.cat(*args, **kwargs)
         return super().call_function(target, args, kwargs)
 
     def call_method(self, target, args, kwargs):
-        if target in ("add", "add_", "sub") and isinstance(args[1], Tensor):
-            return self.call_function(operator.add, args[:2], {})
-        if target in ("mul", "div", "neg"):
+        op = METHODS.get(target)
+        role = op.role if op is not None else None
+        if role == "add" and isinstance(args[1], Tensor):
+            return self._add(target, args[:2], {})
+        if role == "scale":
             return args[0]
-        if target in ("mean", "sum") and isinstance(args[0], Tensor):
-            out = super().call_method("sum", args, kwargs)
-            return self._route(out, args[0])
+        if role == "reduce" and isinstance(args[0], Tensor):
+            return self._route(super().call_method("sum", args, kwargs), args[0])
         return super().call_method(target, args, kwargs)
+
+    def _add(self, target, args, kwargs) -> Tensor:
+        """A sum of signals costs an accumulate per element a spike reaches (a difference
+        too: the structure counts, not the sign)."""
+        signals = [a for a in args[:2] if isinstance(a, Tensor)]
+        for a in signals:
+            if self._reached(a):
+                self.routed_t = self.routed_t + a.sum()
+        if len(signals) == 2:
+            return time_add(*signals)
+        return signals[0] if signals else super().call_function(target, args, kwargs)
 
     def _route(self, out: Tensor, x: Tensor) -> Tensor:
         if self._reached(x):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ann2snn.checks import check_flag
 from ann2snn.errors import Ann2SnnError
-from ann2snn.export.nir_graph import check_input_shape, export_graph
+from ann2snn.export.nir_graph import export_graph
 from ann2snn.export.nir_losses import NotExact, losses
 from ann2snn.outputs import check_output_file, write_bytes
 from ann2snn.snn.network import SpikingNetwork
@@ -30,8 +30,6 @@ def export_nir(snn: SpikingNetwork, path: str | Path,
     if not isinstance(snn, SpikingNetwork):
         raise Ann2SnnError(f"export_nir needs a SpikingNetwork, got {type(snn).__name__}")
     check_flag(lossy, "lossy")
-    if input_shape is not None:
-        check_input_shape(input_shape)
     path = check_output_file(path, "NIR file")
     graph, lost = export_graph(snn, input_shape, lossy=True) if lossy else (
         export_graph(snn, input_shape), [])

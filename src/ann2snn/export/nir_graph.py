@@ -17,37 +17,19 @@ metadata says so.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import Tensor, fx, nn
+from torch import fx
 
 from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError
+from ann2snn.export.nir_encodings import ENCODINGS, encode_neuron, no_encoding
 from ann2snn.export.nir_losses import LOSSY_IF, NotExact, losses
-from ann2snn.snn.if_neuron import IFNeuron
+from ann2snn.graph.ops import op_of
 from ann2snn.snn.memory import node_shapes
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
-from ann2snn.snn.time import time_add
-
-_ADDS = (operator.add, torch.add, time_add)
-
-
-def _np(t: Tensor) -> np.ndarray:
-    return t.detach().cpu().float().numpy().copy()
-
-
-def _full(param: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """A per-layer / per-channel / per-neuron parameter as an array of the layer's shape."""
-    p = param.detach().float()
-    if p.dim() == 1 and len(shape) > 1:
-        p = p.reshape(-1, *([1] * (len(shape) - 1)))
-    return p.expand(shape).clone()
-
 
 #: float32 arrays of a spiking layer's full shape an export holds (its parameters as NIR
 #: arrays, their copies in the graph and in the HDF5 buffer)
@@ -148,147 +130,16 @@ def _visit(b: _Builder, node: fx.Node) -> None:
     if node.op == "placeholder":
         shape = b.shapes[node.name]
         b.sources[node.name] = [b.add("input", nir.Input(input_type={"input": np.array(shape)}), [])]
-    elif node.op == "get_attr":
-        return
     elif node.op == "output":
         (arg,) = node.args
         shape = b.shapes[arg.name]
         b.add("output", nir.Output(output_type={"output": np.array(shape)}), b.value(arg))
-    elif node.op == "call_module":
-        _module(b, node, b.modules[node.target])
-    else:
-        _function(b, node)
-
-
-def _module(b: _Builder, node: fx.Node, mod: nn.Module) -> None:
-    nir, name = b.nir, node.name
-    inputs = b.value(node.args[0])
-    if isinstance(mod, nn.Identity):
-        b.sources[name] = inputs
-    elif isinstance(mod, SpikingNeuron) and b.lossy:
-        b.sources[name] = [_native_if(b, name, mod, b.shapes[name], inputs)]
-    elif isinstance(mod, IFNeuron):
-        b.sources[name] = [_if_layer(b, name, mod, b.shapes[name], inputs)]
-    elif isinstance(mod, nn.Conv2d):
-        if mod.padding_mode != "zeros" or isinstance(mod.padding, str):
-            raise NotExact(f"{name}: padding {mod.padding!r} / {mod.padding_mode}")
-        bias = _np(mod.bias) if mod.bias is not None else np.zeros(mod.out_channels, np.float32)
-        b.sources[name] = [b.add(name, nir.Conv2d(
-            input_shape=b.shapes[node.args[0].name][1:], weight=_np(mod.weight),
-            stride=mod.stride, padding=mod.padding, dilation=mod.dilation, groups=mod.groups,
-            bias=bias), inputs)]
-    elif isinstance(mod, nn.Linear):
-        bias = _np(mod.bias) if mod.bias is not None else np.zeros(mod.out_features, np.float32)
-        b.sources[name] = [b.add(name, nir.Affine(weight=_np(mod.weight), bias=bias), inputs)]
-    elif isinstance(mod, (nn.AvgPool2d, nn.AdaptiveAvgPool2d)):
-        b.sources[name] = [b.add(name, _avg_pool(nir, name, mod, b.shapes[node.args[0].name]),
-                                 inputs)]
-    elif isinstance(mod, nn.Flatten) and mod.start_dim == 1 and mod.end_dim == -1:
-        b.sources[name] = [_flatten(b, name, node.args[0], inputs)]
-    else:
-        raise NotExact(f"{name}: {type(mod).__name__} has no exact NIR encoding here")
-
-
-def _if_layer(b: _Builder, name: str, mod: IFNeuron, shape: tuple[int, ...],
-              inputs: list[str]) -> str:
-    """The four nodes of a reset-by-subtraction IF layer; returns the node to read from."""
-    nir = b.nir
-    theta, v0 = _full(mod.threshold, shape), _full(mod.v0, shape)
-    shifted = (theta - v0).numpy().astype(np.float32)
-    below = np.nextafter(shifted, np.float32(-np.inf), dtype=np.float32)
-    b.add(f"{name}.I", nir.I(r=np.ones(shape, np.float32)), [*inputs, f"{name}.reset"])
-    b.add(f"{name}.threshold", nir.Threshold(threshold=below), [f"{name}.I"])
-    b.add(f"{name}.reset", nir.Scale(scale=-theta.numpy()), [f"{name}.threshold"])
-    return b.add(f"{name}.scale", nir.Scale(scale=theta.numpy()), [f"{name}.threshold"])
-
-
-def _native_if(b: _Builder, name: str, mod: SpikingNeuron, shape: tuple[int, ...],
-               inputs: list[str]) -> str:
-    """Lossy: NIR's own IF (reset to 0, no v0, no biases) and ``Scale(θ)`` on its spikes."""
-    theta = _full(mod.threshold, shape).numpy()
-    b.add(f"{name}.if", b.nir.IF(r=np.ones(shape, np.float32), v_threshold=theta,
-                                 v_reset=np.zeros(shape, np.float32)), inputs)
-    return b.add(f"{name}.scale", b.nir.Scale(scale=theta), [f"{name}.if"])
-
-
-def _avg_pool(nir, name: str, mod: nn.Module, in_shape: tuple[int, ...]):
-    if isinstance(mod, nn.AdaptiveAvgPool2d):
-        out = mod.output_size if isinstance(mod.output_size, tuple) else (mod.output_size,) * 2
-        if any(o is None or s % o for s, o in zip(in_shape[1:], out)):
-            raise NotExact(f"{name}: adaptive pooling of {in_shape[1:]} to {out} is uneven")
-        kernel = tuple(s // o for s, o in zip(in_shape[1:], out))
-        stride, padding = kernel, (0, 0)
-    else:
-        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
-        kernel, padding = pair(mod.kernel_size), pair(mod.padding)
-        stride = pair(mod.stride or mod.kernel_size)
-        if any(padding) or mod.ceil_mode:
-            raise NotExact(f"{name}: padded or ceil-mode average pooling")
-    return nir.AvgPool2d(kernel_size=np.array(kernel), stride=np.array(stride),
-                         padding=np.array(padding))
-
-
-def _flatten(b: _Builder, name: str, arg: fx.Node, inputs: list[str]) -> str:
-    shape = b.shapes[arg.name]
-    return b.add(name, b.nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0,
-                                     end_dim=-1), inputs)
-
-
-def _function(b: _Builder, node: fx.Node) -> None:
-    target, args, name = node.target, node.args, node.name
-    if target in _ADDS and len(args) == 2 and not node.kwargs:
-        b.sources[name] = b.value(args[0]) + b.value(args[1])
-    elif target in (operator.sub, operator.truediv) and _is_input_normalization(b, node):
-        constant = _attr(b.net, args[1].target)
-        b.input_ops.append((target.__name__, constant.flatten().tolist()))
-        b.sources[name] = b.value(args[0])
-    elif (target == "flatten" and node.op == "call_method") or target is torch.flatten:
-        if tuple(args[1:]) not in ((1,), (1, -1)) or node.kwargs:
-            raise NotExact(f"{name}: flatten{tuple(args[1:])}")
-        b.sources[name] = [_flatten(b, name, args[0], b.value(args[0]))]
-    elif target is operator.getitem and _is_stride_two_slice(args[1]):
-        b.sources[name] = [_fixed_conv(b, name, args[0], stride=2, pad=0)]
-    elif target is F.pad and _channel_pad(args[1], node.kwargs) is not None:
-        b.sources[name] = [_fixed_conv(b, name, args[0], stride=1,
-                                       pad=_channel_pad(args[1], node.kwargs))]
-    else:
-        raise NotExact(f"{name}: {getattr(target, '__name__', target)} has no exact NIR encoding")
-
-
-def _attr(module: nn.Module, target: str) -> Tensor:
-    owner, _, leaf = target.rpartition(".")
-    return getattr(module.get_submodule(owner) if owner else module, leaf).detach()
-
-
-def _is_input_normalization(b: _Builder, node: fx.Node) -> bool:
-    """``(x - mean) / std`` at the very input: a get_attr constant on a signal that is
-    still the graph's input (the consumer normalises)."""
-    signal, constant = node.args
-    return (isinstance(constant, fx.Node) and constant.op == "get_attr"
-            and isinstance(signal, fx.Node) and b.sources.get(signal.name) == ["input"])
-
-
-def _is_stride_two_slice(index) -> bool:
-    full = slice(None, None, None)
-    return (isinstance(index, tuple) and len(index) == 4 and index[:2] == (full, full)
-            and index[2:] == (slice(None, None, 2), slice(None, None, 2)))
-
-
-def _channel_pad(pad, kwargs) -> int | None:
-    if kwargs.get("mode", "constant") != "constant" or kwargs.get("value") not in (None, 0, 0.0):
-        return None
-    if isinstance(pad, tuple) and len(pad) == 6 and pad[:4] == (0, 0, 0, 0) and pad[4] == pad[5]:
-        return int(pad[4])
-    return None
-
-
-def _fixed_conv(b: _Builder, name: str, arg: fx.Node, stride: int, pad: int) -> str:
-    """A 1x1 convolution of 0/1 weights: a strided slice or a zero channel padding, exact
-    (every output is one input times 1 plus zeros)."""
-    channels = b.shapes[arg.name][0]
-    weight = np.zeros((channels + 2 * pad, channels, 1, 1), np.float32)
-    for c in range(channels):
-        weight[pad + c, c] = 1.0
-    return b.add(name, b.nir.Conv2d(
-        input_shape=b.shapes[arg.name][1:], weight=weight, stride=stride, padding=0,
-        dilation=1, groups=1, bias=np.zeros(channels + 2 * pad, np.float32)), b.value(arg))
+    elif node.op == "call_module" and isinstance(b.modules[node.target], SpikingNeuron):
+        b.sources[node.name] = [encode_neuron(b, node.name, b.modules[node.target],
+                                              b.shapes[node.name], b.value(node.args[0]))]
+    elif node.op != "get_attr":
+        op = op_of(node, b.modules)
+        encode = ENCODINGS.get(op.nir) if op is not None and op.nir else None
+        if encode is None:
+            raise no_encoding(b, node)
+        b.sources[node.name] = encode(b, node)
