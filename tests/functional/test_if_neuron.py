@@ -1,8 +1,17 @@
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ann2snn.functional import if_multistep, if_run_, if_spike_count, if_step
+from ann2snn.functional import (
+    IFParameters,
+    IFState,
+    if_init,
+    if_multistep,
+    if_run_,
+    if_spike_count,
+    if_step,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -24,9 +33,12 @@ def test_constant_input_spike_count_matches_closed_form(z, theta, v0_frac, steps
 
 
 def test_if_step_resets_by_subtraction():
-    spike, v = if_step(torch.tensor([0.5, 0.2]), torch.tensor([0.7, 0.1]), torch.tensor(1.0))
-    assert spike.tolist() == [1.0, 0.0]
-    assert torch.allclose(v, torch.tensor([0.2, 0.3]))
+    p = IFParameters(torch.tensor(2.0), v0=torch.tensor([1.0, 0.4]), bias=torch.tensor([0.4, 0.2]))
+    state = if_init(torch.zeros(2), p)
+    assert state.v.tolist() == [1.0, pytest.approx(0.4)]
+    out, state = if_step(torch.tensor([1.0, 0.2]), state, p)  # m = 1 + 1 + 0.4, 0.4 + 0.2 + 0.2
+    assert out.tolist() == [2.0, 0.0]  # θ·s
+    assert torch.allclose(state.v, torch.tensor([0.4, 0.8]))
 
 
 def test_step_bias_is_added_per_step():
@@ -44,11 +56,11 @@ def test_fast_multistep_equals_the_step_by_step_reference():
     v0 = theta * torch.rand(3, 5, 5, dtype=torch.float64)
     bias = torch.randn(12, 3, 1, 1, dtype=torch.float64) * 0.1
     spikes, v_final = if_multistep(currents, theta, v0, bias)
-    v = v0.expand(4, 3, 5, 5)
+    state = IFState(v0.expand(4, 3, 5, 5))
     for t in range(12):
-        s, v = if_step(v, currents[t] + bias[t], theta)
-        assert torch.equal(spikes[t], s)
-    assert torch.allclose(v_final, v)
+        out, state = if_step(currents[t], state, IFParameters(theta, bias=bias[t]))
+        assert torch.equal(spikes[t] * theta, out)
+    assert torch.allclose(v_final, state.v)
 
 
 def test_in_place_run_equals_the_step_by_step_reference():
@@ -61,12 +73,12 @@ def test_in_place_run_equals_the_step_by_step_reference():
     v = v0.expand(4, 3, 5, 5).clone()
     spikes = torch.empty_like(currents, dtype=torch.bool)
     values = if_run_(currents, theta, v, beta, spikes)
-    ref = v0.expand(4, 3, 5, 5)
+    ref = IFState(v0.expand(4, 3, 5, 5))
     for t in range(9):
-        s, ref = if_step(ref + currents[t], beta[t], theta)  # (v + I) + β, as the simulator adds
-        assert torch.equal(spikes[t], s.bool())
-        assert torch.equal(values[t], s * theta)
-    assert torch.equal(v, ref)
+        out, ref = if_step(currents[t], ref, IFParameters(theta, bias=beta[t]))
+        assert torch.equal(spikes[t], out > 0)
+        assert torch.equal(values[t], out)
+    assert torch.equal(v, ref.v)
 
 
 def test_in_place_run_keeps_channels_last_and_needs_no_spike_tensor():

@@ -23,6 +23,7 @@ from ann2snn.batches import fresh_batches, iterate_batches
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import register_calibration
 from ann2snn.errors import MethodError
+from ann2snn.functional.if_neuron import IFParameters, if_init, if_step
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import channelwise
@@ -32,26 +33,24 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
     """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``);
     returns the layer's outputs with the corrected biases ``[T, B, ...]``.
 
-    Step t is run as the IF layer runs it, ``m = (v + I[t]) + (β[t] + b)``, so that the
-    biases equal those of re-running the whole network for every layer and step."""
+    Each step runs :func:`if_step`, the IF layer's own step: a probe with ``β[t]``, the
+    correction, then the step again with the corrected ``β[t]``, so that the biases equal
+    those of re-running the whole network for every layer and step."""
     steps, channels = currents.shape[0], currents.shape[2]
     if neuron.step_bias is None or neuron.step_bias.shape[0] != steps:
         neuron.step_bias = currents.new_zeros(steps, channels)
     sample_ndim = currents.dim() - 2
-    theta = neuron.param(neuron.threshold, currents)
+    p = IFParameters(neuron.param(neuron.threshold, currents), neuron.param(neuron.v0, currents))
     const = neuron.param(neuron.bias, currents)
     target = channel_mean(ann_act, leading=1)
-    v = torch.empty_like(currents[0])
-    v.copy_(neuron.param(neuron.v0, currents).expand_as(v))
+    state = if_init(currents[0], p)
     values = torch.empty_like(currents)
     for t in range(steps):
-        out = values[t]
-        v.add_(currents[t])  # m = v + I[t]; the step as it stands: (m + (β[t] + b)) >= θ
-        torch.ge(v + (channelwise(neuron.step_bias[t], sample_ndim) + const), theta, out=out)
-        neuron.step_bias[t] -= eta * (channel_mean(out.mul_(theta), leading=1) - target)
-        v.add_(channelwise(neuron.step_bias[t], sample_ndim) + const)  # redo step t
-        torch.ge(v, theta, out=out)
-        v.sub_(out.mul_(theta))
+        step = p._replace(bias=channelwise(neuron.step_bias[t], sample_ndim) + const)
+        probe, _ = if_step(currents[t], state, step)
+        neuron.step_bias[t] -= eta * (channel_mean(probe, leading=1) - target)
+        step = p._replace(bias=channelwise(neuron.step_bias[t], sample_ndim) + const)
+        values[t], state = if_step(currents[t], state, step)
     return values
 
 

@@ -4,21 +4,48 @@
     s[t] = 1[m[t] >= theta]
     v[t] = m[t] - theta * s[t],          v[0] = v0
 
-:func:`if_step` is the specification; :func:`if_multistep` and :func:`if_run_` are the
-fast forms, tested equal to it (docs/methods.md#simulation).
+:func:`if_step` on typed :class:`IFParameters` and :class:`IFState` is the specification
+(FTBC's calibration runs it); :func:`if_multistep` and :func:`if_run_` are the fast forms,
+tested equal to it (docs/methods.md#simulation).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 
-def if_step(v: Tensor, current: Tensor, threshold: Tensor) -> tuple[Tensor, Tensor]:
-    """One step: returns ``(spike, v_next)`` with spikes in {0, 1}."""
-    m = v + current
-    spike = (m >= threshold).to(current.dtype)
-    return spike, m - threshold * spike
+class IFParameters(NamedTuple):
+    """``threshold`` θ; ``v0`` the initial potential; ``bias`` the current added this step
+    (``b + β[t]``). Each broadcasts against one step's input."""
+
+    threshold: Tensor
+    v0: Tensor | float = 0.0
+    bias: Tensor | float = 0.0
+
+
+class IFState(NamedTuple):
+    """The membrane potential ``v[t]``."""
+
+    v: Tensor
+
+
+def if_init(like: Tensor, p: IFParameters) -> IFState:
+    """``v[0] = v0``, shaped like one step's input."""
+    v = torch.empty_like(like)
+    v.copy_(torch.as_tensor(p.v0, dtype=v.dtype, device=v.device).expand_as(v))
+    return IFState(v)
+
+
+def if_step(current: Tensor, state: IFState, p: IFParameters) -> tuple[Tensor, IFState]:
+    """One step, ``m = (v + I) + bias``, ``s = 1[m >= θ]``, ``v' = m - θ·s``: returns the
+    output ``θ·s`` and the next state (the simulator's order of additions, so its results
+    are equal bit for bit)."""
+    m = (state.v + current) + p.bias
+    out = (m >= p.threshold).to(current.dtype) * p.threshold
+    return out, IFState(m - out)
 
 
 def if_multistep(
@@ -32,8 +59,7 @@ def if_multistep(
     ``threshold``, ``v0`` and ``step_bias[t]`` broadcast against one step ``currents[t]``.
     Returns ``(spikes [T, ...], v_final)``: :func:`if_run_` with the spikes kept.
     """
-    v = torch.empty_like(currents[0])
-    v.copy_(torch.as_tensor(v0, dtype=v.dtype, device=v.device).expand_as(v))
+    v = if_init(currents[0], IFParameters(threshold, v0)).v
     spikes = torch.empty_like(currents)
     if_run_(currents, threshold, v, step_bias, spikes)
     return spikes, v
