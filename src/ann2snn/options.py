@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ann2snn.errors import OptionError
@@ -124,3 +124,16 @@ class Option:
         else:
             parser.add_argument(self.flag, type=self.parse, default=default,
                                 metavar=self.metavar, help=self.help + shown)
+
+
+def option_field(default, help: str, check: Callable[[str, Any], Any], flag: str | None = None,
+                 metavar: str | None = None):
+    """A dataclass field that is also an :class:`Option` (named after the field): a typed
+    parameter record declares each of its options once (:func:`options_of`)."""
+    return field(default=default, metadata={"option": (help, check, flag, metavar)})
+
+
+def options_of(record: type) -> tuple[Option, ...]:
+    """The :class:`Option` of every field of a parameter record declared with
+    :func:`option_field`."""
+    return tuple(Option(f.name, f.default, *f.metadata["option"]) for f in fields(record))

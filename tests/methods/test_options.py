@@ -5,7 +5,7 @@ import torch
 
 import ann2snn
 from ann2snn import MethodError, Recipe, get_method
-from ann2snn.methods.options import FLAGGED
+from ann2snn.methods.options import flagged
 from ann2snn.models import create_model
 
 from conftest import labelled_batches
@@ -134,7 +134,7 @@ def test_every_T_of_one_evaluation_calibrates_on_the_same_batches(relu_data):
         assert alone["snn"][0]["spikes_per_neuron"] == row["spikes_per_neuron"]
 
 
-@pytest.mark.parametrize("option", [o for o in FLAGGED if not o.is_switch and o.choices() is None],
+@pytest.mark.parametrize("option", [o for o in flagged() if not o.is_switch and o.choices() is None],
                          ids=lambda o: o.flag)
 @pytest.mark.parametrize("zero", ["0", "0.0"])
 def test_every_method_flag_at_zero_is_applied_or_refused_never_dropped(option, zero, capsys):
@@ -155,9 +155,44 @@ def test_every_method_flag_at_zero_is_applied_or_refused_never_dropped(option, z
 def test_a_recipe_gets_its_calibration_parameters_declared_defaults():
     """``Recipe(calibration=("ftbc",))`` once raised KeyError: 'eta'; and the preset's
     ``fresh`` was read with another default than it declared."""
-    from ann2snn.methods.options import PARAMS, PASS_PARAMS
+    from ann2snn.methods.options import param_options, pass_params
 
     recipe = Recipe("mine", "", calibration=("ftbc",))
-    assert recipe.params == {p: PARAMS[p].default for p in PASS_PARAMS["ftbc"]}
+    assert recipe.params == {p: param_options()[p].default for p in pass_params()["ftbc"]}
     assert get_method("ftbc").params["fresh"] is True
     assert get_method("ftbc", eta=0.25).params["eta"] == 0.25
+
+
+def test_a_new_calibration_pass_declares_its_parameters_once(monkeypatch, qcfs_net, relu_data):
+    """A pass registered with its own parameter record: its options are the recipe's
+    (checked where they enter) and it receives them typed; nothing else is edited."""
+    from dataclasses import dataclass
+
+    from ann2snn.calibration.registry import CALIBRATIONS, register_calibration
+    from ann2snn.options import integer, option_field
+
+    monkeypatch.setattr(CALIBRATIONS, "_entries", dict(CALIBRATIONS._entries))
+    monkeypatch.setattr(CALIBRATIONS, "_meta", dict(CALIBRATIONS._meta))
+
+    @dataclass(frozen=True)
+    class Scale:
+        factor: int = option_field(2, "how much to scale θ", integer(1))
+
+    seen = []
+
+    @register_calibration("scale-theta", Scale)
+    def scale_theta(snn, ann, recipe, params, data, *, steps, limit, device):
+        seen.append(params)
+        for _, neuron in snn.neurons():
+            neuron.threshold = neuron.threshold * params.factor
+
+    recipe = Recipe("scaled", "", threshold="lambda", calibration=("scale-theta",))
+    assert recipe.params == {"factor": 2} and "factor" in recipe.option_names()
+    with pytest.raises(ann2snn.OptionError, match="factor must be an integer >= 1"):
+        recipe.with_options(factor=0)
+    plain = ann2snn.convert(qcfs_net, Recipe("plain", "", threshold="lambda"), timesteps=4)
+    snn = ann2snn.convert(qcfs_net, recipe.with_options(factor=3), relu_data, timesteps=4)
+    assert seen == [Scale(3)]
+    assert torch.equal(snn.neurons()[0][1].threshold, 3 * plain.neurons()[0][1].threshold)
+    with pytest.raises(ann2snn.OptionError, match="unknown calibration pass 'nope'"):
+        Recipe("bad", "", calibration=("nope",))

@@ -15,18 +15,33 @@ evaluation data.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from ann2snn.batches import fresh_batches, iterate_batches
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
-from ann2snn.calibration.registry import register_calibration
+from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibration
 from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import IFParameters, if_init, if_step
+from ann2snn.options import boolean, integer, option_field, real
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import channelwise
+
+
+@dataclass(frozen=True)
+class FTBCParameters:
+    """FTBC's parameters, each declared once (default, check, help, flag)."""
+
+    eta: float = option_field(0.5, "FTBC step size η", real(0, strict=True), "--ftbc-eta", "ETA")
+    batches: int = option_field(CALIBRATION_BATCHES, "FTBC calibration batches B (or "
+                                "--calib-batches)", integer(1), "--ftbc-batches", "B")
+    iterations: int = option_field(10, "FTBC iterations K", integer(0), "--ftbc-iterations", "K")
+    holdout: int = option_field(4, "held-out training batches that choose FTBC's iteration",
+                                integer(0), "--ftbc-holdout", "N")
+    fresh: bool = option_field(True, "FTBC reads fresh training batches every iteration", boolean)
 
 
 def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> Tensor:
@@ -68,11 +83,9 @@ def _biases(snn: SpikingNetwork) -> dict[str, Tensor | None]:
     return {name: None if n.step_bias is None else n.step_bias.clone() for name, n in snn.neurons()}
 
 
-def batch_counts(recipe, limit: int | None) -> tuple[int, int]:
-    """``(B, holdout)``: ``batches=`` if the user set it, else ``calib_batches``, else 5."""
-    p = recipe.params
-    count = p["batches"] if "batches" in recipe.overridden else (limit or p["batches"])
-    return int(count), int(p["holdout"])
+def batch_counts(recipe, p: FTBCParameters, limit: int | None) -> int:
+    """B: ``batches=`` if the user set it, else ``calib_batches``, else the default."""
+    return p.batches if "batches" in recipe.overridden else (limit or p.batches)
 
 
 def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, device):
@@ -94,12 +107,11 @@ def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, devi
                                                  "calibration data", device=device))
 
 
-@register_calibration("ftbc")
-def ftbc(snn, ann, recipe, data, *, steps, limit, device) -> None:
+@register_calibration("ftbc", FTBCParameters)
+def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, limit, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
-    eta, iterations = float(recipe.params["eta"]), int(recipe.params["iterations"])
-    count, holdout = batch_counts(recipe, limit)
-    fresh = bool(recipe.params["fresh"])
+    eta, iterations, holdout, fresh = params.eta, params.iterations, params.holdout, params.fresh
+    count = batch_counts(recipe, params, limit)
     held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
     clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None

@@ -11,8 +11,7 @@ from __future__ import annotations
 from torch import Tensor
 
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
-from ann2snn.calibration.registry import register_calibration
-from ann2snn.methods.options import CALIBRATION_BATCHES
+from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibration
 from ann2snn.snn.neuron import SpikingNeuron
 
 
@@ -38,13 +37,13 @@ def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
 
 
 @register_calibration("snnc-bias")
-def snnc_bias(snn, ann, recipe, data, *, steps, limit, device) -> None:
+def snnc_bias(snn, ann, recipe, params, data, *, steps, limit, device) -> None:
     """SNNC light: per-channel bias correction, one layer-local pass per batch."""
     _run(_bias_update, "snnc-bias", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
 
 
 @register_calibration("snnc-potential")
-def snnc_potential(snn, ann, recipe, data, *, steps, limit, device) -> None:
+def snnc_potential(snn, ann, recipe, params, data, *, steps, limit, device) -> None:
     """SNNC advanced: per-neuron initial-potential correction, one pass per batch."""
     _run(_potential_update, "snnc-potential", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
 

@@ -8,16 +8,16 @@ import math
 
 from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.ann.options import LEVELS
+from ann2snn.calibration.registry import CALIBRATION_BATCHES
 from ann2snn.data import list_datasets
 from ann2snn.data.normalization import NORMALIZATIONS
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import list_methods
 from ann2snn.methods.options import (
-    CALIBRATION_BATCHES,
     DEFAULT_METHOD,
-    FLAGGED,
-    PARAMS,
     THRESHOLD_BATCHES,
+    flagged,
+    param_options,
 )
 from ann2snn.options import MAX_SEED, Option, integer
 
@@ -72,7 +72,9 @@ def literal(text: str):
 
 #: flags that spell a method option (``--threshold X`` is ``--method-option threshold=X``),
 #: from the options' declarations: argparse dest -> option name
-METHOD_FLAGS = {o.flag.lstrip("-").replace("-", "_"): o.name for o in FLAGGED}
+def method_flags() -> dict[str, str]:
+    """argparse's destination of every method flag -> the option's name."""
+    return {o.flag.lstrip("-").replace("-", "_"): o.name for o in flagged()}
 
 
 def shape_of(text: str) -> tuple[int, ...]:
@@ -86,7 +88,7 @@ def shape_of(text: str) -> tuple[int, ...]:
 def method_options(args: argparse.Namespace) -> dict:
     """The recipe overrides given on the command line, flags and ``--method-option`` alike
     (checked by the recipe itself; a key given twice is refused)."""
-    options = {key: getattr(args, flag) for flag, key in METHOD_FLAGS.items()
+    options = {key: getattr(args, flag) for flag, key in method_flags().items()
                if getattr(args, flag) is not None and getattr(args, flag) is not False}
     for pair in args.method_option or []:
         key, sep, value = pair.partition("=")
@@ -104,8 +106,9 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--method-option", action="append", metavar="KEY=VALUE",
                    help="any recipe option, e.g. v0=0.5 or eta=0.25 (repeatable); the flags "
                         "below are spellings of it")
-    for option in FLAGGED:  # a field's default is the preset's; a parameter's is declared
-        option.add_to(g, show_default=option.name in PARAMS)
+    declared = param_options()
+    for option in flagged():  # a field's default is the preset's; a parameter's is declared
+        option.add_to(g, show_default=option.name in declared)
 
 
 def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True) -> None:

@@ -27,7 +27,7 @@ from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError, OptionError
 from ann2snn.methods import get_method
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
-from ann2snn.methods.options import DEFAULT_METHOD, THRESHOLD_BATCHES
+from ann2snn.methods.options import DEFAULT_METHOD, THRESHOLD_BATCHES, pass_parameters
 from ann2snn.methods.recipe import Recipe
 from ann2snn.models.normalize import architecture_of
 from ann2snn.options import integer
@@ -165,7 +165,8 @@ def convert(
     ``v0=``); an option that would change nothing on this network is refused. ``calib``
     yields training batches (tensors or ``(x, y)``) for data thresholds and calibration;
     every step reads the same batches. ``calib_batches`` caps how many thresholds and SNNC
-    use (default: ``THRESHOLD_BATCHES`` / ``CALIBRATION_BATCHES`` of methods/options.py) and
+    use (default: ``THRESHOLD_BATCHES`` of methods/options.py / ``CALIBRATION_BATCHES`` of
+    calibration/registry.py) and
     is FTBC's ``B`` unless ``batches=`` is given. ``timesteps``
     is required by methods whose conversion depends on ``T`` (MSE, RTS, calibration).
     """
@@ -196,7 +197,7 @@ def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib,
     for step in recipe.calibration:
         if calib is None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= training batches")
-        get_calibration(step)(snn, prep.gm, recipe, calib, steps=steps, limit=calib_batches,
-                              device=device)
+        get_calibration(step)(snn, prep.gm, recipe, pass_parameters(step, recipe.params), calib,
+                              steps=steps, limit=calib_batches, device=device)
     snn.seed(recipe.seed)  # calibration drew from the streams: restart them
     return snn

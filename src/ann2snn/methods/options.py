@@ -5,9 +5,11 @@ defaults from here, ``with_options`` its checks, the command line its flags and 
 
 from __future__ import annotations
 
+from ann2snn.calibration.registry import CALIBRATIONS, parameter_record
+from ann2snn.errors import OptionError
 from ann2snn.functional.permute import PERMUTE_MODES
 from ann2snn.functional.two_phase import TPP_G
-from ann2snn.options import MAX_SEED, Option, boolean, integer, names, one_of, real
+from ann2snn.options import MAX_SEED, Option, boolean, integer, names, one_of, options_of, real
 
 THRESHOLDS = ("lambda", "max", "percentile", "mse", "auto")
 NEURONS = ("if", "tpp", "bitcoded")
@@ -15,13 +17,23 @@ BIAS_SHIFTS = (None, "rts", "half_level")
 PERMUTE = (None, *PERMUTE_MODES)
 #: the method a conversion uses when none is named
 DEFAULT_METHOD = "robust"
-#: calibration batches data thresholds read, and calibration passes (SNNC, FTBC's B), when
-#: ``calib_batches`` is not given
-THRESHOLD_BATCHES, CALIBRATION_BATCHES = 10, 5
+#: calibration batches data thresholds read when ``calib_batches`` is not given (calibration
+#: passes read ``CALIBRATION_BATCHES`` of calibration/registry.py)
+THRESHOLD_BATCHES = 10
 
 
 def _v0(name, v):
     return v if v == "shift" else real()(name, v)
+
+
+def _passes(name, v):
+    """A tuple of registered calibration passes."""
+    names(name, v)
+    unknown = [p for p in v if p not in _pass_records()]
+    if unknown:
+        raise OptionError(f"{name}: unknown calibration pass {unknown[0]!r}; known: "
+                          f"{', '.join(_pass_records())}")
+    return v
 
 
 def _registered_bases():
@@ -43,7 +55,7 @@ FIELDS = {o.name: o for o in (
     Option("tpp_g", "floor", "TPP spike budget g(V)", one_of(TPP_G), "--tpp-g"),
     Option("permute", None, "temporal misalignment: permute each IF layer's spike trains "
            "in time", one_of(PERMUTE), "--permute"),
-    Option("calibration", (), "calibration passes, in order", names),
+    Option("calibration", (), "calibration passes, in order", _passes),
     Option("base", None, "base preset of ftbc/tpp (default: qcfs for QCFS, opi for "
            "ClipReLU, snnc-light for ReLU networks)", one_of(_registered_bases), "--base"),
     Option("activations", ("relu", "clip", "qcfs"), "ANN activation kinds accepted", names),
@@ -51,25 +63,36 @@ FIELDS = {o.name: o for o in (
            integer(0, MAX_SEED), "--method-seed", "SEED"),
 )}
 
-#: the calibration passes' parameters
-PARAMS = {o.name: o for o in (
-    Option("eta", 0.5, "FTBC step size η", real(0, strict=True), "--ftbc-eta", "ETA"),
-    Option("batches", CALIBRATION_BATCHES, "FTBC calibration batches B (or --calib-batches)",
-           integer(1), "--ftbc-batches", "B"),
-    Option("iterations", 10, "FTBC iterations K", integer(0), "--ftbc-iterations", "K"),
-    Option("holdout", 4, "held-out training batches that choose FTBC's iteration", integer(0),
-           "--ftbc-holdout", "N"),
-    Option("fresh", True, "FTBC reads fresh training batches every iteration", boolean),
-)}
+def _pass_records() -> dict[str, type | None]:
+    import ann2snn.calibration  # noqa: F401  (registers the passes)
 
-#: the parameters each calibration pass reads (a recipe gets their defaults)
-PASS_PARAMS = {"ftbc": ("eta", "batches", "iterations", "holdout", "fresh"),
-               "snnc-bias": (), "snnc-potential": ()}
+    return {name: parameter_record(name) for name in CALIBRATIONS}
 
-#: every option with a command-line flag, fields and parameters alike
-FLAGGED = [o for o in (*FIELDS.values(), *PARAMS.values()) if o.flag is not None]
+
+def pass_params() -> dict[str, tuple[str, ...]]:
+    """The parameters each registered calibration pass reads, from its own record (a recipe
+    gets their defaults); read when asked, so a pass registered later is included."""
+    return {name: tuple(o.name for o in options_of(record)) if record else ()
+            for name, record in _pass_records().items()}
+
+
+def param_options() -> dict[str, Option]:
+    """Every registered pass's parameters, by name."""
+    return {o.name: o for record in _pass_records().values() if record
+            for o in options_of(record)}
+
+def flagged() -> list[Option]:
+    """Every option with a command-line flag, fields and parameters alike."""
+    return [o for o in (*FIELDS.values(), *param_options().values()) if o.flag is not None]
 
 
 def pass_defaults(calibration: tuple[str, ...]) -> dict:
     """The default parameters of the calibration passes ``calibration`` names."""
-    return {p: PARAMS[p].default for step in calibration for p in PASS_PARAMS.get(step, ())}
+    declared, per_pass = param_options(), pass_params()
+    return {p: declared[p].default for step in calibration for p in per_pass.get(step, ())}
+
+
+def pass_parameters(step: str, values: dict):
+    """Pass ``step``'s typed parameter record, filled from a recipe's ``params``."""
+    record = parameter_record(step)
+    return None if record is None else record(**{p: values[p] for p in pass_params()[step]})

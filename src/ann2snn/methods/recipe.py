@@ -10,15 +10,20 @@ from ann2snn.methods.options import (  # noqa: F401  (re-exported: the vocabular
     BIAS_SHIFTS,
     FIELDS,
     NEURONS,
-    PARAMS,
     PERMUTE,
     THRESHOLDS,
+    param_options,
     pass_defaults,
 )
 
 #: how each user-settable field and calibration parameter is checked where it enters
 FIELD_CHECKS = {name: option.check for name, option in FIELDS.items()}
-PARAM_CHECKS = {name: option.check for name, option in PARAMS.items()}
+
+
+def param_check(name: str):
+    """The check of calibration parameter ``name`` (None: no registered pass has it)."""
+    option = param_options().get(name)
+    return None if option is None else option.check
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,10 @@ class Recipe:
     overridden: tuple[str, ...] = ()
 
     def __post_init__(self):
-        """Every parameter its calibration passes read, defaults first (methods/options.py)."""
+        """Every field checked; every parameter its calibration passes read, defaults first
+        (methods/options.py)."""
+        for key, check in FIELD_CHECKS.items():
+            check(key, getattr(self, key))
         object.__setattr__(self, "params", {**pass_defaults(self.calibration), **self.params})
 
     @property
@@ -86,7 +94,7 @@ class Recipe:
             raise OptionError(f"method {self.name!r} takes no base; only methods that add to "
                               "another (ftbc, tpp) do")
         for key, value in overrides.items():
-            (PARAM_CHECKS if key in self.params else FIELD_CHECKS)[key](key, value)
+            (param_check(key) if key in self.params else FIELD_CHECKS[key])(key, value)
         params = {k: overrides.pop(k) for k in list(overrides) if k in self.params}
         return replace(self, **overrides, params={**self.params, **params},
                        overridden=tuple(sorted({*self.overridden, *overrides, *params})))
@@ -105,10 +113,10 @@ def recipe_from_record(record, where: str) -> Recipe:
         if key in FIELD_CHECKS:
             FIELD_CHECKS[key](key, value)
     params = raw.get("params", {})
-    if not isinstance(params, dict) or any(k not in PARAM_CHECKS for k in params):
+    if not isinstance(params, dict) or any(param_check(k) is None for k in params):
         raise OptionError(f"{where}: the recipe's params are malformed")
     for key, value in params.items():
-        PARAM_CHECKS[key](key, value)
+        param_check(key)(key, value)
     recipe = Recipe(**{k: v for k, v in raw.items() if k != "overridden"})
     overridden = raw.get("overridden", ())
     if not isinstance(raw.get("description", ""), str) or not isinstance(overridden, tuple) or \
