@@ -1,5 +1,6 @@
-"""Step 6, one place for ``convert`` and ``load_snn`` alike: put a spiking layer at every
-activation site of the prepared ANN and wrap the graph in a :class:`SpikingNetwork`."""
+"""The replace and assemble stages, one place for ``convert`` and ``load_snn`` alike: put a
+spiking layer at every activation site of the prepared ANN and wrap the graph in a
+:class:`SpikingNetwork` (docs/methods.md#pipeline)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ann2snn.conversion.replace import build_spiking_graph
 from ann2snn.conversion.sites import ActivationSite
 from ann2snn.methods.recipe import Recipe
 from ann2snn.snn.network import SpikingNetwork
+from ann2snn.snn.neuron import SpikingNeuron
 
 
 @dataclass
@@ -38,11 +40,21 @@ class ConversionRecord:
     silent: dict[str, str] = field(default_factory=dict)
 
 
+def build_neurons(recipe: Recipe, sites: list[ActivationSite], thresholds: dict[str, Tensor],
+                  steps: int | None) -> dict[str, SpikingNeuron]:
+    """Each site's spiking layer, as ``recipe`` builds it with the site's θ."""
+    return {s.name: build_neuron(recipe, s, thresholds[s.name], steps) for s in sites}
+
+
+def wrap(graph: fx.GraphModule, record: ConversionRecord) -> SpikingNetwork:
+    """The spiking graph as a :class:`SpikingNetwork` carrying its record, streams seeded."""
+    snn = SpikingNetwork(graph, record.recipe.name, record)
+    snn.seed(record.recipe.seed)
+    return snn
+
+
 def assemble(gm: fx.GraphModule, sites: list[ActivationSite], thresholds: dict[str, Tensor],
              record: ConversionRecord) -> SpikingNetwork:
-    """The spiking network of ``gm`` with each site's neuron built by ``record.recipe``."""
-    recipe, steps = record.recipe, record.timesteps
-    neurons = {s.name: build_neuron(recipe, s, thresholds[s.name], steps) for s in sites}
-    snn = SpikingNetwork(build_spiking_graph(gm, neurons), recipe.name, record)
-    snn.seed(recipe.seed)
-    return snn
+    """The pipeline's replace and assemble stages in one (``load_snn`` rebuilds with it)."""
+    neurons = build_neurons(record.recipe, sites, thresholds, record.timesteps)
+    return wrap(build_spiking_graph(gm, neurons), record)

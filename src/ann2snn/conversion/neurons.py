@@ -10,6 +10,7 @@ from torch import Tensor
 from ann2snn.conversion.sites import ActivationSite
 from ann2snn.errors import MethodError
 from ann2snn.methods.recipe import Recipe
+from ann2snn.registry import Registry
 from ann2snn.snn.bitcoded_neuron import BitCodedNeuron
 from ann2snn.snn.if_neuron import IFNeuron
 from ann2snn.snn.neuron import SpikingNeuron
@@ -26,14 +27,19 @@ def initial_potential(recipe: Recipe, site: ActivationSite, theta: Tensor) -> Te
     return theta * float(recipe.v0)
 
 
+#: the constant bias current of each ``bias_shift`` choice: RTS ``θ/(2T)``, error-free
+#: ``λ/(2L)`` (θ = λ there); None: no bias
+BIAS_SHIFT_RULES: dict[str | None, Callable[[ActivationSite, Tensor, int | None], Tensor | float]] = {
+    None: lambda site, theta, steps: 0.0,
+    "rts": lambda site, theta, steps: theta / (2 * steps),
+    "half_level": lambda site, theta, steps: theta / (2 * site.levels),
+}
+
+
 def constant_bias(recipe: Recipe, site: ActivationSite, theta: Tensor,
                   steps: int | None) -> Tensor | float:
-    """RTS: ``θ/(2T)``; error-free: ``λ/(2L)``; otherwise none."""
-    if recipe.bias_shift == "rts":
-        return theta / (2 * steps)
-    if recipe.bias_shift == "half_level":
-        return theta / (2 * site.levels)
-    return 0.0
+    """The recipe's ``bias_shift`` choice for this site (:data:`BIAS_SHIFT_RULES`)."""
+    return BIAS_SHIFT_RULES[recipe.bias_shift](site, theta, steps)
 
 
 def _build_if(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> IFNeuron:
@@ -66,16 +72,14 @@ def _build_bitcoded(recipe: Recipe, site: ActivationSite, theta: Tensor,
     return BitCodedNeuron(theta, levels, constant_bias(recipe, site, theta, steps))
 
 
-NEURON_BUILDERS: dict[str, Callable[..., SpikingNeuron]] = {
-    "if": _build_if, "tpp": _build_tpp, "bitcoded": _build_bitcoded,
-}
+#: how a recipe builds each registered neuron kind (snn/neuron.py's NEURON_KINDS) at a site
+NEURON_BUILDERS: Registry[Callable[..., SpikingNeuron]] = Registry("neuron", error=MethodError)
+NEURON_BUILDERS.add("if", _build_if)
+NEURON_BUILDERS.add("tpp", _build_tpp)
+NEURON_BUILDERS.add("bitcoded", _build_bitcoded)
 
 
 def build_neuron(recipe: Recipe, site: ActivationSite, theta: Tensor,
                  steps: int | None) -> SpikingNeuron:
-    try:
-        builder = NEURON_BUILDERS[recipe.neuron]
-    except KeyError:
-        known = ", ".join(NEURON_BUILDERS)
-        raise MethodError(f"unknown neuron {recipe.neuron!r}; known: {known}") from None
-    return builder(recipe, site, theta, steps)
+    """The recipe's neuron choice at ``site``, with threshold ``theta``."""
+    return NEURON_BUILDERS.get(recipe.neuron)(recipe, site, theta, steps)

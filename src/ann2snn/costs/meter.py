@@ -99,7 +99,7 @@ class CostMeter:
     def __init__(self, snn, fanout: Fanout, snapshots: list[int]):
         self.snn, self.fanout = snn, fanout
         self.two_phase = snn.two_phase_layers()
-        self.layers = {name: LayerMeter(name, n.kind, fanout.synapses[name], fanout.routing[name],
+        self.layers = {name: LayerMeter(name, n.label, fanout.synapses[name], fanout.routing[name],
                                         snapshots) for name, n in snn.neurons()}
         for name, neuron in snn.neurons():
             neuron.observer = self.layers[name]

@@ -43,7 +43,7 @@ def encode_neuron(b, name: str, mod: SpikingNeuron, shape: tuple[int, ...],
     if b.lossy:
         return _native_if(b, name, mod, shape, inputs)
     if not isinstance(mod, IFNeuron):
-        raise NotExact(f"{name}: {mod.kind} neurons have no NIR form")
+        raise NotExact(f"{name}: {mod.label} neurons have no NIR form")
     nir = b.nir
     theta, v0 = _full(mod.threshold, shape), _full(mod.v0, shape)
     shifted = (theta - v0).numpy().astype(np.float32)

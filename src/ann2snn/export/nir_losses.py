@@ -20,7 +20,7 @@ def losses(snn: SpikingNetwork) -> list[str]:
     found = []
     for name, n in snn.neurons():
         if not isinstance(n, IFNeuron):
-            found.append(f"{name}: {n.kind} neurons (two-phase) have no NIR form")
+            found.append(f"{name}: {n.label} neurons (two-phase) have no NIR form")
         elif n.step_bias is not None:
             found.append(f"{name}: FTBC's per-step biases have no NIR form")
         elif n.permute is not None:

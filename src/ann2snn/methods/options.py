@@ -10,9 +10,10 @@ from ann2snn.errors import OptionError
 from ann2snn.functional.permute import PERMUTE_MODES
 from ann2snn.functional.two_phase import TPP_G
 from ann2snn.options import MAX_SEED, Option, boolean, integer, names, one_of, options_of, real
+from ann2snn.snn import NEURON_KINDS
 
 THRESHOLDS = ("lambda", "max", "percentile", "mse", "auto")
-NEURONS = ("if", "tpp", "bitcoded")
+NEURONS = tuple(NEURON_KINDS.names())  # the registered neuron kinds
 BIAS_SHIFTS = (None, "rts", "half_level")
 PERMUTE = (None, *PERMUTE_MODES)
 #: the method a conversion uses when none is named

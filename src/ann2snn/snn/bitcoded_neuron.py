@@ -7,10 +7,11 @@ from torch import Tensor
 
 from ann2snn.errors import MethodError
 from ann2snn.functional.two_phase import bitcoded_fire, bitcoded_thresholds
-from ann2snn.snn.neuron import param_tensor
+from ann2snn.snn.neuron import neuron_kind, param_tensor
 from ann2snn.snn.two_phase import TwoPhaseNeuron
 
 
+@neuron_kind("bitcoded", "bit-coded")
 class BitCodedNeuron(TwoPhaseNeuron):
     """Accumulate ``U = W a + b`` (the time-mean of the input currents plus the bias, which
     carries the shift ``λ/(2L)``), then fire the bits of ``U`` most significant first with
@@ -19,7 +20,6 @@ class BitCodedNeuron(TwoPhaseNeuron):
     activation of the same input. Needs ``L = 2^T - 1``.
     """
 
-    kind = "bit-coded"
     flexible_buffers = ("threshold", "bias")
 
     def __init__(self, lam, levels: int, bias=0.0):

@@ -7,9 +7,10 @@ from torch import Tensor
 
 from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import if_run_
-from ann2snn.snn.neuron import SpikingNeuron, param_tensor, runs_in_chunks
+from ann2snn.snn.neuron import SpikingNeuron, neuron_kind, param_tensor, runs_in_chunks
 
 
+@neuron_kind("if", "IF")
 class IFNeuron(SpikingNeuron):
     """``m[t] = v[t-1] + I[t] + b + β[t]``, ``s[t] = 1[m[t] >= θ]``, ``v[t] = m[t] - θ·s[t]``.
 
@@ -18,7 +19,6 @@ class IFNeuron(SpikingNeuron):
     ``step_bias`` ``[T, C]`` a per-step bias (FTBC). Outputs ``θ·s``.
     """
 
-    kind = "IF"
     flexible_buffers = ("threshold", "v0", "bias", "step_bias")
 
     def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None):

@@ -136,7 +136,7 @@ class SpikingNetwork(nn.Module):
                 mod = modules[node.target]
                 if isinstance(mod, SpikingNeuron):
                     name = _site_name(node)
-                    op = f"{mod.kind} <- {origins.get(name, 'activation')}"
+                    op = f"{mod.label} <- {origins.get(name, 'activation')}"
                     rows.append((name, op, mod.describe()))
                 else:
                     rows.append((node.name, type(mod).__name__, _shape_of(mod)))

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.functional.permute import permute_time
+from ann2snn.registry import Registry
 from ann2snn.snn.time import channelwise, fold_time, unfold_time
 
 
@@ -21,6 +22,19 @@ def runs_in_chunks(kind: str, permute: str | None) -> bool:
     return kind == "if" and permute is None
 
 
+#: every neuron kind by the name recipes use (``neuron="if"``); ``label`` is how reports and
+#: summaries show it
+NEURON_KINDS: Registry[type] = Registry("neuron kind")
+
+
+def neuron_kind(name: str, label: str):
+    """Class decorator: register a :class:`SpikingNeuron` subclass as kind ``name``."""
+    def register(cls):
+        cls.kind, cls.label = name, label
+        return NEURON_KINDS.add(name, cls, label=label)
+    return register
+
+
 class SpikingNeuron(nn.Module):
     """A layer of neurons that maps input currents ``[T·B, ...]`` to outputs ``θ·s``.
 
@@ -34,7 +48,9 @@ class SpikingNeuron(nn.Module):
     chunkable: bool = True
     #: True for accumulate-then-fire neurons (a layer's output starts after its T steps)
     two_phase: bool = False
+    #: the registered kind (recipes' spelling) and its label in reports (:func:`neuron_kind`)
     kind: str = "neuron"
+    label: str = "neuron"
     #: buffers whose shape is taken from a loaded state_dict (they depend on T or granularity)
     flexible_buffers: tuple[str, ...] = ()
 

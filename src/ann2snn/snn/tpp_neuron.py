@@ -6,10 +6,11 @@ import torch
 from torch import Tensor
 
 from ann2snn.functional.two_phase import TPP_G, tpp_fire
-from ann2snn.snn.neuron import param_tensor
+from ann2snn.snn.neuron import neuron_kind, param_tensor
 from ann2snn.snn.two_phase import TwoPhaseNeuron
 
 
+@neuron_kind("tpp", "TPP")
 class TPPNeuron(TwoPhaseNeuron):
     """Accumulate ``V = v0 + Σ_t (I[t] + b)``, then fire ``T`` Bernoulli steps from the spike
     budget ``k_1 = g(V)``: ``p_t = clamp(k_t/(T - t + 1), 0, 1)``, ``k_{t+1} = k_t - s[t]``;
@@ -20,7 +21,6 @@ class TPPNeuron(TwoPhaseNeuron):
     E[count] = clamp(V/θ, 0, T) (use v0 = 0). Seeded per layer.
     """
 
-    kind = "TPP"
     flexible_buffers = ("threshold", "v0", "bias")
 
     def __init__(self, threshold, v0=0.0, bias=0.0, g: str = "floor"):
