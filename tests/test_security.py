@@ -130,9 +130,9 @@ def test_nan_tensors_in_an_snn_file_are_refused(tmp_path):
 
 
 def test_recipe_records_are_checked_field_by_field():
-    from ann2snn.methods.recipe import recipe_from_record
+    from ann2snn.methods.recipe import recipe_from_dict
 
     with pytest.raises(MethodError, match="threshold must be one of"):
-        recipe_from_record({"name": "x", "description": "", "threshold": "__import__"}, "f")
+        recipe_from_dict({"name": "x", "description": "", "threshold": "__import__"}, "f")
     with pytest.raises(MethodError, match="unknown"):
-        recipe_from_record({"name": "x", "__class__": "os"}, "f")
+        recipe_from_dict({"name": "x", "__class__": "os"}, "f")

@@ -48,13 +48,13 @@ def as_batch(item, index: int, what: str, *, labels: bool = False) -> Batch:
     return x, y
 
 
-def iterate_batches(data, what: str, *, limit: int | None = None, labels: bool = False,
+def iterate_batches(data, what: str, *, max_batches: int | None = None, labels: bool = False,
                     device=None) -> Iterator[Batch]:
-    """Checked ``(x, y)`` batches of ``data`` (at most ``limit``), moved to ``device``."""
+    """Checked ``(x, y)`` batches of ``data`` (at most ``max_batches``), moved to ``device``."""
     check_iterable(data, what)
     count = 0
     for item in data:
-        if limit is not None and count >= limit:
+        if max_batches is not None and count >= max_batches:
             return
         x, y = as_batch(item, count, what, labels=labels)
         count += 1

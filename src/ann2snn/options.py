@@ -129,11 +129,11 @@ class Option:
 def option_field(default, help: str, check: Callable[[str, Any], Any], flag: str | None = None,
                  metavar: str | None = None):
     """A dataclass field that is also an :class:`Option` (named after the field): a typed
-    parameter record declares each of its options once (:func:`options_of`)."""
+    parameter class declares each of its options once (:func:`options_of`)."""
     return field(default=default, metadata={"option": (help, check, flag, metavar)})
 
 
-def options_of(record: type) -> tuple[Option, ...]:
-    """The :class:`Option` of every field of a parameter record declared with
+def options_of(parameters: type) -> tuple[Option, ...]:
+    """The :class:`Option` of every field of a parameter class declared with
     :func:`option_field`."""
-    return tuple(Option(f.name, f.default, *f.metadata["option"]) for f in fields(record))
+    return tuple(Option(f.name, f.default, *f.metadata["option"]) for f in fields(parameters))

@@ -164,7 +164,7 @@ def test_a_recipe_gets_its_calibration_parameters_declared_defaults():
 
 
 def test_a_new_calibration_pass_declares_its_parameters_once(monkeypatch, qcfs_net, relu_data):
-    """A pass registered with its own parameter record: its options are the recipe's
+    """A pass registered with its own parameter class: its options are the recipe's
     (checked where they enter) and it receives them typed; nothing else is edited."""
     from dataclasses import dataclass
 
@@ -181,7 +181,7 @@ def test_a_new_calibration_pass_declares_its_parameters_once(monkeypatch, qcfs_n
     seen = []
 
     @register_calibration("scale-theta", Scale)
-    def scale_theta(snn, ann, recipe, params, data, *, steps, limit, device):
+    def scale_theta(snn, ann, recipe, params, data, *, steps, calib_batches, device):
         seen.append(params)
         for _, neuron in snn.neurons():
             neuron.threshold = neuron.threshold * params.factor

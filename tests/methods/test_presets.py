@@ -77,11 +77,11 @@ def test_robust_threshold_is_the_percentile_of_nonzero_activations():
 
 
 def test_mse_threshold_minimises_the_clip_floor_error():
-    from ann2snn.conversion.thresholds import ThresholdObserver
+    from ann2snn.conversion.thresholds import ThresholdEstimator
     from ann2snn.functional import clip_floor
 
     a = torch.rand(1000, 1) ** 3 * 10
-    obs = ThresholdObserver("mse", steps=4)
+    obs = ThresholdEstimator("mse", steps=4)
     obs(a)
     best = obs.result()
     err = lambda th: float((a - clip_floor(a, 4, th)).pow(2).sum())  # noqa: E731

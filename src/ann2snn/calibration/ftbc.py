@@ -83,9 +83,9 @@ def _biases(snn: SpikingNetwork) -> dict[str, Tensor | None]:
     return {name: None if n.step_bias is None else n.step_bias.clone() for name, n in snn.neurons()}
 
 
-def batch_counts(recipe, p: FTBCParameters, limit: int | None) -> int:
+def batch_counts(recipe, p: FTBCParameters, calib_batches: int | None) -> int:
     """B: ``batches=`` if the user set it, else ``calib_batches``, else the default."""
-    return p.batches if "batches" in recipe.overridden else (limit or p.batches)
+    return p.batches if "batches" in recipe.overridden else (calib_batches or p.batches)
 
 
 def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, device):
@@ -108,10 +108,10 @@ def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, devi
 
 
 @register_calibration("ftbc", FTBCParameters)
-def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, limit, device) -> None:
+def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches, device) -> None:
     """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
     eta, iterations, holdout, fresh = params.eta, params.iterations, params.holdout, params.fresh
-    count = batch_counts(recipe, params, limit)
+    count = batch_counts(recipe, params, calib_batches)
     held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
     clock = Clock()
     best_acc = _accuracy(snn, held, steps) if held else None
@@ -131,7 +131,7 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, limit, device
             neuron.step_bias = best[name]
     else:
         best_iter = iterations
-    snn.info.calibration["ftbc"] = clock.record(
+    snn.info.calibration["ftbc"] = clock.cost(
         steps, iterations, eta=eta, batches=count, iterations=iterations,
         fresh=fresh, holdout_batches=len(held),
         chosen_iteration=best_iter, holdout_accuracy=history,

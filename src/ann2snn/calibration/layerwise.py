@@ -32,7 +32,7 @@ class Clock:
     def __init__(self) -> None:
         self.started, self.ann = time.perf_counter(), 0.0
 
-    def record(self, steps: int, sweeps: int, **fields) -> dict:
+    def cost(self, steps: int, sweeps: int, **fields) -> dict:
         """``fields`` plus seconds; ``sweeps``: how many times the ANN saw the data."""
         seconds = time.perf_counter() - self.started
         ann_pass = self.ann / max(sweeps, 1)
@@ -75,4 +75,4 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
 
 def take_batches(data, count: int, device) -> list[tuple[Tensor, Tensor | None]]:
     """The first ``count`` batches of ``data`` as checked ``(x, y or None)`` on ``device``."""
-    return list(iterate_batches(data, "calibration data", limit=count, device=device))
+    return list(iterate_batches(data, "calibration data", max_batches=count, device=device))

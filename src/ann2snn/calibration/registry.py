@@ -1,10 +1,10 @@
 """The registry of forward-only calibration passes, by the name a recipe lists them under.
 
-Each is called as ``fn(snn, ann, recipe, params, data, steps=, limit=, device=)`` after
+Each is called as ``fn(snn, ann, recipe, params, data, steps=, calib_batches=, device=)`` after
 thresholds, in the order the recipe lists them (docs/methods.md#calibration). ``params`` is
-the pass's own typed parameter record (a dataclass of :func:`~ann2snn.options.option_field`
+the pass's own typed parameters (a frozen dataclass) (a dataclass of :func:`~ann2snn.options.option_field`
 fields, registered with the pass; None for a pass without parameters), filled from the
-recipe: the recipe's options and the command line's flags are read from that record.
+recipe: the recipe's options and the command line's flags are read from that class.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ CALIBRATION_BATCHES = 5
 def register_calibration(name: str, parameters: type | None = None
                          ) -> Callable[[Calibration], Calibration]:
     """Decorator: register a calibration pass under ``name`` (names are unique), with its
-    parameter record ``parameters``."""
+    parameter class ``parameters``."""
     return CALIBRATIONS.register(name, parameters=parameters)
 
 
-def parameter_record(name: str) -> type | None:
-    """The typed parameter record of pass ``name`` (None: it takes none)."""
+def parameter_class(name: str) -> type | None:
+    """The typed parameters (a frozen dataclass) of pass ``name`` (None: it takes none)."""
     return CALIBRATIONS.meta(name)["parameters"]
 
 

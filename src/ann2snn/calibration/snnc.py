@@ -27,23 +27,25 @@ def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_ac
     neuron.v0 = neuron.param(neuron.v0, values) + currents.shape[0] * gap
 
 
-def _run(update, key, snn, ann, recipe, data, *, steps, limit, device) -> None:
-    batches = take_batches(data, limit or CALIBRATION_BATCHES, device)
+def _run(update, key, snn, ann, recipe, data, *, steps, calib_batches, device) -> None:
+    batches = take_batches(data, calib_batches or CALIBRATION_BATCHES, device)
     clock = Clock()
     for x, _ in batches:
         layerwise_pass(snn, ann, x, steps, update, clock)
-    snn.info.calibration[key] = clock.record(steps, 1, batches=len(batches),
+    snn.info.calibration[key] = clock.cost(steps, 1, batches=len(batches),
                                              snn_passes=len(batches))
 
 
 @register_calibration("snnc-bias")
-def snnc_bias(snn, ann, recipe, params, data, *, steps, limit, device) -> None:
+def snnc_bias(snn, ann, recipe, params, data, *, steps, calib_batches, device) -> None:
     """SNNC light: per-channel bias correction, one layer-local pass per batch."""
-    _run(_bias_update, "snnc-bias", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
+    _run(_bias_update, "snnc-bias", snn, ann, recipe, data, steps=steps,
+         calib_batches=calib_batches, device=device)
 
 
 @register_calibration("snnc-potential")
-def snnc_potential(snn, ann, recipe, params, data, *, steps, limit, device) -> None:
+def snnc_potential(snn, ann, recipe, params, data, *, steps, calib_batches, device) -> None:
     """SNNC advanced: per-neuron initial-potential correction, one pass per batch."""
-    _run(_potential_update, "snnc-potential", snn, ann, recipe, data, steps=steps, limit=limit, device=device)
+    _run(_potential_update, "snnc-potential", snn, ann, recipe, data, steps=steps,
+         calib_batches=calib_batches, device=device)
 

@@ -71,7 +71,7 @@ def _saved_network(args: argparse.Namespace):
     arch = snn.info.architecture or {}
     norm = arch.get("normalization")
     net = LoadedNetwork(ann, arch.get("model", "saved network"),
-                        Normalization.from_record(norm, args.snn) if norm else Normalization("none"),
+                        Normalization.from_dict(norm, args.snn) if norm else Normalization("none"),
                         args.dataset, args.data,
                         parse_dataset_options(args.dataset, args.dataset_option or []))
     return net, snn

@@ -16,20 +16,20 @@ from ann2snn.checks import forward_checked
 def observe(
     gm: fx.GraphModule,
     data: Iterable,
-    observers: dict[str, Callable[[Tensor], None]],
+    per_site: dict[str, Callable[[Tensor], None]],
     *,
-    limit: int | None = None,
+    max_batches: int | None = None,
     device: torch.device | str | None = None,
 ) -> tuple[int, ...]:
-    """Call ``observers[site](activation)`` for every site and calibration batch (at most
-    ``limit``). Returns the shape of one input sample."""
+    """Call ``per_site[site](activation)`` for every site and calibration batch (at most
+    ``max_batches``). Returns the shape of one input sample."""
     hooks = []
-    for name, fn in observers.items():
+    for name, fn in per_site.items():
         module = gm.get_submodule(f"{SITE_PREFIX}.{name}")
         hooks.append(module.register_forward_hook(lambda _m, _i, out, fn=fn: fn(out.detach())))
     shape: tuple[int, ...] = ()
     try:
-        for x, _ in iterate_batches(data, "calibration data", limit=limit, device=device):
+        for x, _ in iterate_batches(data, "calibration data", max_batches=max_batches, device=device):
             if not shape:
                 shape = tuple(x.shape[1:])
                 forward_checked(gm, x)

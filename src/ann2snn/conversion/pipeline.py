@@ -30,7 +30,7 @@ from ann2snn.conversion.pooling import replace_maxpool_by_avgpool
 from ann2snn.conversion.replace import build_spiking_graph
 from ann2snn.conversion.sites import canonicalize_activations
 from ann2snn.conversion.support import check_supported
-from ann2snn.conversion.thresholds import ThresholdObserver
+from ann2snn.conversion.thresholds import ThresholdEstimator
 from ann2snn.conversion.trace import trace
 from ann2snn.errors import ConversionError, MethodError
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
@@ -55,7 +55,7 @@ class Conversion:
     maxpool_replaced: list[str] = field(default_factory=list)
     bn_folded: int = 0
     rules: dict[str, str] = field(default_factory=dict)  # threshold rule per site
-    observers: dict[str, ThresholdObserver] = field(default_factory=dict)
+    estimators: dict[str, ThresholdEstimator] = field(default_factory=dict)
     input_shape: tuple[int, ...] | None = None
     thresholds: dict[str, Tensor] = field(default_factory=dict)
     silent: dict[str, str] = field(default_factory=dict)
@@ -111,16 +111,16 @@ def _observe(c: Conversion) -> None:
             f"method {recipe.name!r} takes θ = λ, but {len(missing)} activation(s) are plain "
             f"ReLU ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); use a data "
             "threshold (threshold='percentile' or the 'robust' method) or train with ClipReLU/QCFS")
-    c.observers = {name: ThresholdObserver(rule, per_channel=recipe.per_channel,
+    c.estimators = {name: ThresholdEstimator(rule, per_channel=recipe.per_channel,
                                            percentile=recipe.percentile, steps=c.steps)
                    for name, rule in c.rules.items() if rule != "lambda"}
-    if not c.observers:
+    if not c.estimators:
         return
     if c.calib is None:
         raise MethodError(f"method {recipe.name!r} needs calibration data for its thresholds: "
                           "pass calib= (a DataLoader of training batches, never test data)")
-    c.input_shape = observe(c.gm, c.calib, c.observers,
-                            limit=c.calib_batches or THRESHOLD_BATCHES, device=c.device)
+    c.input_shape = observe(c.gm, c.calib, c.estimators,
+                            max_batches=c.calib_batches or THRESHOLD_BATCHES, device=c.device)
 
 
 def _threshold(c: Conversion, site) -> Tensor:
@@ -130,7 +130,7 @@ def _threshold(c: Conversion, site) -> Tensor:
             raise MethodError(f"site {site.name!r} has λ = {site.lam:.4g}; the ANN is broken "
                               "(λ must be finite and > 0)")
         return torch.tensor(site.lam)
-    theta = c.observers[site.name].result()
+    theta = c.estimators[site.name].result()
     if site.cap is not None:
         theta = theta.clamp(max=site.cap)
     if not bool(torch.isfinite(theta).all()):
@@ -141,7 +141,7 @@ def _threshold(c: Conversion, site) -> Tensor:
 
 def _thresholds(c: Conversion) -> None:
     c.thresholds = {s.name: _threshold(c, s) for s in c.sites}
-    c.silent = {n: o.silent for n, o in c.observers.items() if o.silent}
+    c.silent = {n: o.silent for n, o in c.estimators.items() if o.silent}
 
 
 def _replace(c: Conversion) -> None:
@@ -165,7 +165,7 @@ def _calibrate(c: Conversion) -> None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= "
                               "training batches")
         get_calibration(step)(c.snn, c.gm, recipe, pass_parameters(step, recipe.params),
-                              c.calib, steps=c.steps, limit=c.calib_batches, device=c.device)
+                              c.calib, steps=c.steps, calib_batches=c.calib_batches, device=c.device)
     c.snn.seed(recipe.seed)  # calibration drew from the streams: restart them
 
 

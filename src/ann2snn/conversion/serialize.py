@@ -25,7 +25,7 @@ from ann2snn.conversion.converter import PreparedANN, prepare_ann
 from ann2snn.conversion.replace import NEURON_PREFIX
 from ann2snn.errors import Ann2SnnError, WeightsError
 from ann2snn.files import check_format, check_input_file, check_path
-from ann2snn.methods.recipe import recipe_from_record
+from ann2snn.methods.recipe import recipe_from_dict
 from ann2snn.models.checkpoint import check_architecture
 from ann2snn.models.factory import recorded_name
 from ann2snn.models.loading import model_from_architecture
@@ -75,7 +75,7 @@ def _read(path: Path) -> tuple[dict, dict]:
 
 def _check_meta(meta: dict, path: Path) -> ConversionRecord:
     try:
-        recipe = recipe_from_record(meta.get("recipe"), str(path))
+        recipe = recipe_from_dict(meta.get("recipe"), str(path))
     except Ann2SnnError as exc:
         raise WeightsError(f"{path}: damaged metadata ({exc})") from None
     steps, shape = meta.get("timesteps"), meta.get("input_shape")

@@ -38,9 +38,9 @@ def _example(node: fx.Node) -> str:
     return f"{name} at {where}" if where else name
 
 
-def grouped_problems(problems: list[tuple[str, str, str]], limit: int = 2000) -> str:
+def grouped_problems(problems: list[tuple[str, str, str]], max_chars: int = 2000) -> str:
     """One line per kind of problem, ``N x kind (e.g. ex1; ex2; ex3, ...): why``, the whole
-    at most ``limit`` characters (the kinds that do not fit are counted)."""
+    at most ``max_chars`` characters (the kinds that do not fit are counted)."""
     groups: dict[tuple[str, str], list[str]] = {}
     for kind, why, example in problems:
         groups.setdefault((kind, why), []).append(example)
@@ -50,7 +50,7 @@ def grouped_problems(problems: list[tuple[str, str, str]], limit: int = 2000) ->
         more = ", ..." if len(examples) > 3 else ""
         line = f"  {len(examples)} x {kind} (e.g. {'; '.join(examples[:3])}{more}): {why}"
         tail = f"  ... and {len(groups) - index} more kind(s)"
-        if size + len(line) + len(tail) + 2 > limit:
+        if size + len(line) + len(tail) + 2 > max_chars:
             lines.append(tail)
             break
         lines.append(line)

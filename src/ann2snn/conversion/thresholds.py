@@ -12,7 +12,7 @@ threshold per layer ``[]`` or per channel ``[C]``:
   strided values per layer (or channel) and batch are scored.
 
 Channels that never fire during calibration get the layer's threshold; a layer that never
-fires gets θ = 1 (any θ > 0 leaves it silent in the SNN too), and :attr:`ThresholdObserver.
+fires gets θ = 1 (any θ > 0 leaves it silent in the SNN too), and :attr:`ThresholdEstimator.
 silent` says so: the conversion records it (``snn.info.silent``).
 """
 
@@ -40,7 +40,7 @@ def _percentile_nonzero(values: Tensor, p: float) -> Tensor:
     return nz.float().kthvalue(k).values
 
 
-class ThresholdObserver:
+class ThresholdEstimator:
     """Accumulates one threshold rule over calibration batches."""
 
     def __init__(self, rule: str, *, per_channel: bool = False, percentile: float = 99.9,

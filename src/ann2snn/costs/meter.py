@@ -81,7 +81,7 @@ class LayerMeter:
         self.error = dict(zip(self.snapshots, values[3 * n:3 * n + len(self.snapshots)]))
         self.samples = int(values[-1])
 
-    def record(self, t: int) -> dict:
+    def report_row(self, t: int) -> dict:
         """This layer's costs per inference at ``T = t``."""
         per = max(self.samples, 1)
         spikes = float(self.spikes[:t].sum()) / per
@@ -128,7 +128,7 @@ class CostMeter:
 
     def records(self, t: int) -> tuple[dict, list[dict]]:
         """``(the SNN's costs per inference at T = t, per-layer records)``."""
-        layers = [layer.record(t) for layer in self.layers.values()]
+        layers = [layer.report_row(t) for layer in self.layers.values()]
         neurons = sum(r["neurons"] for r in layers)
         spikes = sum(r["spikes_per_neuron"] * r["neurons"] for r in layers)
         sops = sum(r["sops"] for r in layers)

@@ -47,13 +47,13 @@ class Normalization:
     def stats(self) -> Stats | None:
         return None if self.mean is None else (self.mean, self.std)
 
-    def record(self) -> dict:
+    def as_dict(self) -> dict:
         """What checkpoints store: ``{"name", "mean", "std"}``."""
         return {"name": self.name, "mean": None if self.mean is None else list(self.mean),
                 "std": None if self.std is None else list(self.std)}
 
     @classmethod
-    def from_record(cls, record, where: str) -> Normalization:
+    def from_dict(cls, record, where: str) -> Normalization:
         """The normalisation a file recorded, checked (numbers only; nothing else is read)."""
         if not isinstance(record, dict) or not isinstance(record.get("name"), str):
             raise DataError(f"{where}: the normalisation record is missing or malformed")

@@ -5,7 +5,7 @@ defaults from here, ``with_options`` its checks, the command line its flags and 
 
 from __future__ import annotations
 
-from ann2snn.calibration.registry import CALIBRATIONS, parameter_record
+from ann2snn.calibration.registry import CALIBRATIONS, parameter_class
 from ann2snn.errors import OptionError
 from ann2snn.functional.permute import PERMUTE_MODES
 from ann2snn.functional.two_phase import TPP_G
@@ -30,10 +30,10 @@ def _v0(name, v):
 def _passes(name, v):
     """A tuple of registered calibration passes."""
     names(name, v)
-    unknown = [p for p in v if p not in _pass_records()]
+    unknown = [p for p in v if p not in _pass_classes()]
     if unknown:
         raise OptionError(f"{name}: unknown calibration pass {unknown[0]!r}; known: "
-                          f"{', '.join(_pass_records())}")
+                          f"{', '.join(_pass_classes())}")
     return v
 
 
@@ -64,23 +64,25 @@ FIELDS = {o.name: o for o in (
            integer(0, MAX_SEED), "--method-seed", "SEED"),
 )}
 
-def _pass_records() -> dict[str, type | None]:
+
+def _pass_classes() -> dict[str, type | None]:
     import ann2snn.calibration  # noqa: F401  (registers the passes)
 
-    return {name: parameter_record(name) for name in CALIBRATIONS}
+    return {name: parameter_class(name) for name in CALIBRATIONS}
 
 
 def pass_params() -> dict[str, tuple[str, ...]]:
-    """The parameters each registered calibration pass reads, from its own record (a recipe
-    gets their defaults); read when asked, so a pass registered later is included."""
-    return {name: tuple(o.name for o in options_of(record)) if record else ()
-            for name, record in _pass_records().items()}
+    """The parameters each registered calibration pass reads, from its own parameter class
+    (a recipe gets their defaults); read when asked, so a pass registered later counts."""
+    return {name: tuple(o.name for o in options_of(cls)) if cls else ()
+            for name, cls in _pass_classes().items()}
 
 
 def param_options() -> dict[str, Option]:
     """Every registered pass's parameters, by name."""
-    return {o.name: o for record in _pass_records().values() if record
-            for o in options_of(record)}
+    return {o.name: o for cls in _pass_classes().values() if cls
+            for o in options_of(cls)}
+
 
 def flagged() -> list[Option]:
     """Every option with a command-line flag, fields and parameters alike."""
@@ -94,6 +96,6 @@ def pass_defaults(calibration: tuple[str, ...]) -> dict:
 
 
 def pass_parameters(step: str, values: dict):
-    """Pass ``step``'s typed parameter record, filled from a recipe's ``params``."""
-    record = parameter_record(step)
-    return None if record is None else record(**{p: values[p] for p in pass_params()[step]})
+    """Pass ``step``'s typed parameters (a frozen dataclass), filled from a recipe's ``params``."""
+    cls = parameter_class(step)
+    return None if cls is None else cls(**{p: values[p] for p in pass_params()[step]})

@@ -100,7 +100,7 @@ class Recipe:
                        overridden=tuple(sorted({*self.overridden, *overrides, *params})))
 
 
-def recipe_from_record(record, where: str) -> Recipe:
+def recipe_from_dict(record, where: str) -> Recipe:
     """A recipe as a file recorded it, every field checked (nothing in it is called)."""
     if not isinstance(record, dict):
         raise OptionError(f"{where}: the recipe record is not a mapping")

@@ -94,7 +94,7 @@ def check_architecture(meta, where: str, fields: dict = ARCHITECTURE_FIELDS) -> 
         raise WeightsError(f"{where} is damaged: num_classes {meta['num_classes']}, activation "
                            f"{meta['activation']!r}")
     try:
-        Normalization.from_record(meta["normalization"], where)
+        Normalization.from_dict(meta["normalization"], where)
     except DataError as exc:
         raise WeightsError(str(exc)) from None
     return meta

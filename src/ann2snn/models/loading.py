@@ -108,5 +108,5 @@ def model_from_architecture(record, what: str, trusted: str | None = None) -> nn
     its input normalisation: checked field by field; a factory path is imported only when
     ``trusted`` (what the user typed) names it."""
     record = check_architecture(record, what)  # the normalisation record included
-    norm = Normalization.from_record(record["normalization"], what)
+    norm = Normalization.from_dict(record["normalization"], what)
     return with_normalization(model_from_meta(record, trusted, what), norm)

@@ -59,7 +59,7 @@ def architecture_of(model: nn.Module) -> dict | None:
     if isinstance(model, NormalizedModel):
         model, norm = model.model, model.normalization
     built = getattr(model, ARCHITECTURE_ATTR, None)
-    return None if built is None else {**built, "normalization": norm.record()}
+    return None if built is None else {**built, "normalization": norm.as_dict()}
 
 
 def resolve_normalization(flag: str | None = None, *, weights: str | Path | None = None,
@@ -73,7 +73,7 @@ def resolve_normalization(flag: str | None = None, *, weights: str | Path | None
         return parse_normalization(flag)
     if weights is not None:
         if is_checkpoint(weights):
-            return Normalization.from_record(read_meta(weights)["normalization"], str(weights))
+            return Normalization.from_dict(read_meta(weights)["normalization"], str(weights))
         known = KNOWN_WEIGHTS.get(sha256_prefix(weights)) if Path(weights).is_file() else None
         if known is not None:
             return parse_normalization(known["normalization"])

@@ -98,7 +98,7 @@ class SpikingNeuron(nn.Module):
         spikes, values = self.dynamics(currents)
         if self.permute is not None:
             values = permute_time(values, self.permute, self.generator(values.device))
-        self.record(spikes, values)
+        self.notify_observer(spikes, values)
         return fold_time(values)
 
     def calibrated(self, x: Tensor) -> Tensor | None:
@@ -109,7 +109,7 @@ class SpikingNeuron(nn.Module):
         given = self.calibration_step(unfold_time(x, self.steps, self.batch))
         return None if given is None or self.permute is not None else fold_time(given)
 
-    def record(self, spikes: Tensor, values: Tensor) -> None:
+    def notify_observer(self, spikes: Tensor, values: Tensor) -> None:
         """Hand spikes and output values to the ``observer``, if there is one."""
         if self.observer is not None:
             self.observer(spikes, values, self.offset)

@@ -39,7 +39,7 @@ class TwoPhaseNeuron(SpikingNeuron):
             if mean is not None:
                 return mean
         spikes, values = self.fire(total)
-        self.record(spikes, values)
+        self.notify_observer(spikes, values)
         return values.mean(0) if self.count_coded else fold_time(values)
 
     def fire(self, total: Tensor) -> tuple[Tensor, Tensor]:

@@ -15,7 +15,7 @@ from torch import nn
 
 from ann2snn.ann import QCFS, ClipReLU
 from ann2snn.batches import iterate_batches
-from ann2snn.conversion.thresholds import ThresholdObserver
+from ann2snn.conversion.thresholds import ThresholdEstimator
 
 
 @torch.no_grad()
@@ -24,7 +24,7 @@ def init_lambda_from_data(model: nn.Module, data: Iterable, *, batches: int = 4,
                           ) -> dict[str, float]:
     """Set every ClipReLU/QCFS λ of ``model`` from ``batches`` of ``data``; returns the values."""
     sites = {name: m for name, m in model.named_modules() if isinstance(m, (ClipReLU, QCFS))}
-    observers = {name: ThresholdObserver("percentile", percentile=percentile) for name in sites}
+    observers = {name: ThresholdEstimator("percentile", percentile=percentile) for name in sites}
 
 
     def relu_and_observe(observer):
@@ -37,7 +37,7 @@ def init_lambda_from_data(model: nn.Module, data: Iterable, *, batches: int = 4,
     was_training = model.training
     model.eval()
     try:
-        for x, _ in iterate_batches(data, "training data", limit=batches, device=device):
+        for x, _ in iterate_batches(data, "training data", max_batches=batches, device=device):
             model(x)
     finally:
         for h in hooks:

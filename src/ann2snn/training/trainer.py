@@ -56,7 +56,7 @@ def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.
 
 
 def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log,
-                 fresh: bool) -> tuple:
+                 new_run: bool) -> tuple:
     shape = input_shape_of(cfg.dataset, train_plain)
     options = {"in_channels": shape[0], "input_size": shape[-1]}
     if cfg.activation == "qcfs":
@@ -73,7 +73,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
         path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
         state = read_state_dict(path)
         load_state_checked(model, state, str(path))
-        if fresh and cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
+        if new_run and cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
             pick = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(cfg.seed))
             sample = Subset(train_plain, pick[: 4 * min(cfg.batch_size, 128)].tolist())
             lams = init_lambda_from_data(net, DataLoader(sample, batch_size=min(cfg.batch_size, 128)))
@@ -81,7 +81,7 @@ def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log
                 f"{min(lams.values()):.3g} .. {max(lams.values()):.3g} over {len(lams)} layers")
     meta = {"model": cfg.model, "num_classes": num_classes, "model_options": options,
             "activation": cfg.activation, "levels": cfg.levels if cfg.activation == "qcfs" else None,
-            "normalization": norm.record(), "dataset": cfg.dataset, "data": cfg.data,
+            "normalization": norm.as_dict(), "dataset": cfg.dataset, "data": cfg.data,
             "dataset_options": cfg.dataset_options, "input_shape": list(shape)}
     return model, net.to(procs.device), meta
 
@@ -141,7 +141,7 @@ def _prepare(cfg: TrainConfig, procs: D.Processes, say) -> tuple[Run, dict | Non
     train_plain = getattr(train_set, "base", train_set)
     test_set = load_dataset(cfg.dataset, cfg.data, "test", **cfg.dataset_options)
     state = read_train_state(cfg.out)
-    model, net, meta = _build_model(cfg, train_plain, procs, say, fresh=state is None)
+    model, net, meta = _build_model(cfg, train_plain, procs, say, new_run=state is None)
     sampler = EpochSampler(len(train_set), procs, cfg.seed)
     if sampler.per_process() == 0:
         raise Ann2SnnError(f"the training split has {len(train_set)} samples, fewer than the "
