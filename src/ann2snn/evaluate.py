@@ -15,7 +15,6 @@ from ann2snn.batches import Batch, iterate_batches, replayed
 from ann2snn.checks import check_finite_output, check_flags, forward_checked
 from ann2snn.conversion.converter import (
     check_model,
-    check_timesteps,
     convert_prepared,
     model_device,
     prepare_ann,
@@ -29,6 +28,7 @@ from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.options import integer
 from ann2snn.report import make_report
+from ann2snn.run_options import TIMESTEP_LIST
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import runs_in_chunks
@@ -62,12 +62,10 @@ def progress_bar(iterable, enabled: bool, desc: str, total: int | None = None):
 
 
 def check_timestep_list(timesteps) -> list[int]:
-    if isinstance(timesteps, (str, bytes)) or not isinstance(timesteps, Iterable):
-        raise Ann2SnnError(f"timesteps must be a list of positive integers, got {timesteps!r}")
-    steps = sorted({check_timesteps(t) for t in timesteps})
-    if not steps:
-        raise Ann2SnnError("timesteps is empty; give at least one T, e.g. [1, 2, 4, 8]")
-    return steps
+    """The T values of a sweep (any iterable), checked, sorted, each once."""
+    if isinstance(timesteps, Iterable) and not isinstance(timesteps, (str, bytes)):
+        timesteps = list(timesteps)
+    return sorted(set(TIMESTEP_LIST.check("timesteps", timesteps)))
 
 
 def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe,

@@ -49,6 +49,32 @@ def integer(low: int, high: int | None = None):
     return check
 
 
+def positive_integer(name: str, v):
+    """An integer > 0 (not a bool)."""
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise OptionError(f"{name} must be a positive integer, got {_shown(v)}")
+    return v
+
+
+def positive_integers(example: str):
+    """A non-empty list or tuple of positive integers (time steps, a sample's shape);
+    ``example``: how a good value looks, for the error."""
+    def check(name: str, v):
+        if isinstance(v, (str, bytes)) or not isinstance(v, (list, tuple)) or not v or not all(
+                isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in v):
+            raise OptionError(f"{name} must be {example}, got {_shown(v)}")
+        return v
+    return check
+
+
+def comma_integers(text: str) -> list[int]:
+    """``1,2,4`` -> ``[1, 2, 4]`` (the command line's spelling of a list)."""
+    try:
+        return [int(t) for t in text.split(",")]
+    except ValueError:
+        raise OptionError(f"expected comma-separated integers, got {text[:40]!r}") from None
+
+
 def one_of(allowed: Sequence | Callable[[], Sequence]):
     """One of ``allowed`` (or of what ``allowed()`` lists when checked)."""
     def check(name: str, v):
@@ -92,6 +118,8 @@ class Option:
     check: Callable[[str, Any], Any]
     flag: str | None = None
     metavar: str | None = None
+    #: the command line's text -> the value to check (default: a number)
+    parser: Callable[[str], Any] | None = None
 
     @property
     def is_switch(self) -> bool:
@@ -107,23 +135,26 @@ class Option:
     def parse(self, text: str):
         """The command line's text as a checked number (argparse's ``type``)."""
         try:
-            return self.check(self.flag or self.name, _parse_number(text))
+            return self.check(self.flag or self.name, (self.parser or _parse_number)(text))
         except OptionError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{self.flag} ")) from None
 
-    def add_to(self, parser, *, default: Any = None, show_default: bool = True) -> None:
+    def add_to(self, parser, *, default: Any = None, show_default: bool = True,
+               help: str | None = None) -> None:
         """Add ``--flag`` to ``parser``: a switch for a boolean, a choice among names, else a
-        checked number; ``default`` is what argparse stores when the flag is not given."""
-        shown = "" if self.default is None or not show_default else f" ({self.default})"
+        checked value; ``default`` is what argparse stores when the flag is not given;
+        ``help``: what the flag means for this command, if more than the declared help."""
+        value = self.default
+        value = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+        shown = "" if value is None or not show_default else f" ({value})"
+        text = (help or self.help) + shown
         if self.is_switch:
-            parser.add_argument(self.flag, action="store_true", default=default,
-                                help=self.help + shown)
+            parser.add_argument(self.flag, action="store_true", default=default, help=text)
         elif self.choices() is not None:
-            parser.add_argument(self.flag, choices=self.choices(), default=default,
-                                help=self.help + shown)
+            parser.add_argument(self.flag, choices=self.choices(), default=default, help=text)
         else:
             parser.add_argument(self.flag, type=self.parse, default=default,
-                                metavar=self.metavar, help=self.help + shown)
+                                metavar=self.metavar, help=text)
 
 
 def option_field(default, help: str, check: Callable[[str, Any], Any], flag: str | None = None,

@@ -38,6 +38,8 @@ class Registry(Generic[V]):
         raise self.error(f"unknown {self.what} {name!r}; known: {', '.join(self._entries)}"
                          f"{self.hint}")
 
+    __getitem__ = get
+
     def meta(self, name: str) -> dict:
         self.get(name)
         return dict(self._meta[name])

@@ -115,8 +115,8 @@ def test_an_error_in_a_dataloader_worker_is_the_same_one_line(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--percentile", "nan"], "--percentile: must be a finite number, got nan"),
     (["--percentile", "250"], "--percentile: must be > 0 and <= 100, got 250"),
-    (["--batch-size", "abc"], "expected a positive integer, got 'abc'"),
-    (["--calib-batches", "0"], "expected a positive integer"),
+    (["--batch-size", "abc"], "expected a number, got 'abc'"),
+    (["--calib-batches", "0"], "must be a positive integer, got 0"),
     (["--device", "foo", "--normalize", "digits"], "unknown device 'foo'"),
     (["--normalize", "nan/1"], "finite numbers"),
     (["--normalize", "0.5/0"], "every std must be > 0"),

@@ -10,24 +10,19 @@ from ann2snn.ann.clip_relu import ClipReLU
 from ann2snn.ann.options import LAM, LEVELS
 from ann2snn.ann.qcfs import QCFS
 from ann2snn.errors import OptionError
-from ann2snn.options import Option
+from ann2snn.registry import Registry
 
-#: each activation's module and the options it takes (declared in ann/options.py)
-ACTIVATIONS: dict[str, tuple[Callable[..., nn.Module], tuple[Option, ...]]] = {
-    "relu": (nn.ReLU, ()),
-    "clip": (ClipReLU, (LAM,)),
-    "qcfs": (QCFS, (LEVELS, LAM)),
-}
+#: each activation's module, and (meta ``options``) the options it takes (ann/options.py)
+ACTIVATIONS: Registry[Callable[..., nn.Module]] = Registry("activation")
+ACTIVATIONS.add("relu", nn.ReLU, options=())
+ACTIVATIONS.add("clip", ClipReLU, options=(LAM,))
+ACTIVATIONS.add("qcfs", QCFS, options=(LEVELS, LAM))
 
 
 def make_activation(name: str, **options) -> nn.Module:
     """A fresh activation module: ``relu``, ``clip`` (λ) or ``qcfs`` (levels, λ); an option
     the activation does not take is refused, each value checked."""
-    try:
-        factory, accepted = ACTIVATIONS[name]
-    except KeyError:
-        known = ", ".join(ACTIVATIONS)
-        raise OptionError(f"unknown activation {name!r}; choose one of: {known}") from None
+    factory, accepted = ACTIVATIONS.get(name), ACTIVATIONS.meta(name)["options"]
     declared = {o.name: o for o in accepted}
     unknown = sorted(set(options) - set(declared))
     if unknown:

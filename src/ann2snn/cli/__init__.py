@@ -11,12 +11,10 @@ from ann2snn.cli.options import (
     add_data_options,
     add_device_option,
     add_network_options,
-    positive_int,
     seed,
-    shape_of,
-    steps_list,
 )
 from ann2snn.errors import Ann2SnnError, ConversionError
+from ann2snn.run_options import EPOCHS, INPUT_SHAPE, LIMIT, TIMESTEP_LIST, TIMESTEPS
 from ann2snn.training.config import OPTIONS as TRAIN_OPTIONS
 
 
@@ -28,18 +26,15 @@ def _add_demo(sub) -> None:
                                       "registered preset that applies, and print accuracy at "
                                       "T = 1, 2, 4, 8, 16, 32 beside the ANN's.")
     demo.add_argument("--json", metavar="PATH", help="write the list of reports to PATH")
-    demo.add_argument("--epochs", type=positive_int, default=30, help="training epochs (30)")
+    EPOCHS.add_to(demo, default=EPOCHS.default)
     demo.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     demo.set_defaults(func=C.cmd_demo)
 
 
 def _add_sweep_options(parser, what: str) -> None:
     """--timesteps, --limit, --json of evaluate and compare."""
-    parser.add_argument("--timesteps", type=steps_list, default=[1, 2, 4, 8, 16, 32],
-                        help="comma-separated T values (1,2,4,8,16,32)")
-    parser.add_argument("--limit", type=positive_int,
-                        help="N evenly spaced test images only (every class of a class-sorted "
-                             "folder is represented)")
+    TIMESTEP_LIST.add_to(parser, default=TIMESTEP_LIST.default)
+    LIMIT.add_to(parser)
     parser.add_argument("--json", metavar="PATH", help=f"write {what} to PATH")
 
 
@@ -85,8 +80,7 @@ def _add_report(sub) -> None:
     rp.add_argument("--out", required=True, metavar="DIR", help="output folder")
     rp.add_argument("--method", help="the method the per-layer figures show (default: the "
                     "most accurate at its largest T)")
-    rp.add_argument("--timesteps", type=positive_int, help="the T of the per-layer figure "
-                    "(default: the largest)")
+    TIMESTEPS.add_to(rp, help="the T of the per-layer figure (default: the largest)")
     rp.add_argument("--layer", help="the layer of the raster (default: the first)")
     rp.set_defaults(func=C.cmd_report)
 
@@ -99,8 +93,8 @@ def _add_convert(sub) -> None:
                                     "FILE`, load it with ann2snn.load_snn(FILE).")
     add_network_options(cv)
     add_conversion_options(cv)
-    cv.add_argument("--timesteps", type=positive_int,
-                    help="T, for methods whose conversion depends on it (mse, rts, calibration)")
+    TIMESTEPS.add_to(cv, help="T, for methods whose conversion depends on it (mse, rts, "
+                     "calibration)")
     cv.add_argument("--out", required=True, help="output file (.safetensors)")
     cv.set_defaults(func=C.cmd_convert)
 
@@ -125,8 +119,7 @@ def _add_export(sub) -> None:
                     "a file (README: what --model trusts)")
     ex.add_argument("--lossy", action="store_true", help="export what NIR cannot carry "
                     "exactly as native NIR IF layers (reset to 0), printing every loss")
-    ex.add_argument("--input-shape", type=shape_of, metavar="C,H,W",
-                    help="one input's shape, for a network converted without data (qcfs)")
+    INPUT_SHAPE.add_to(ex)
     ex.set_defaults(func=C.cmd_export)
 
 

@@ -4,7 +4,6 @@ activations, threshold rules, ...) come from the registries that define them."""
 from __future__ import annotations
 
 import argparse
-import math
 
 from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.ann.options import LEVELS
@@ -19,40 +18,11 @@ from ann2snn.methods.options import (
     flagged,
     param_options,
 )
-from ann2snn.options import MAX_SEED, Option, integer
-
-
-def _number(kind, text: str, low: float | None, strict: bool, what: str):
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if kind is float and not math.isfinite(value) or low is not None and (
-            value <= low if strict else value < low):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    return _number(int, text, 0, True, "a positive integer")
-
-
-#: a random seed, as every seed flag spells it
-SEED = Option("seed", 0, "random seed", integer(0, MAX_SEED), "--seed")
+from ann2snn.run_options import BATCH_SIZE, CALIB_BATCHES, SEED
 
 
 def seed(text: str) -> int:
     return SEED.parse(text)
-
-
-def steps_list(text: str) -> list[int]:
-    try:
-        steps = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not steps or any(t <= 0 for t in steps):
-        raise argparse.ArgumentTypeError(f"time steps must be positive integers, got {text!r}")
-    return steps
 
 
 def literal(text: str):
@@ -75,14 +45,6 @@ def literal(text: str):
 def method_flags() -> dict[str, str]:
     """argparse's destination of every method flag -> the option's name."""
     return {o.flag.lstrip("-").replace("-", "_"): o.name for o in flagged()}
-
-
-def shape_of(text: str) -> tuple[int, ...]:
-    """``C,H,W`` -> ``(C, H, W)``, positive integers."""
-    parts = text.split(",")
-    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-        raise argparse.ArgumentTypeError(f"expected positive integers like 3,32,32, got {text!r}")
-    return tuple(int(p) for p in parts)
 
 
 def method_options(args: argparse.Namespace) -> dict:
@@ -119,9 +81,9 @@ def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True)
     else:
         parser.add_argument("--methods", metavar="A,B,..", help="comma-separated methods "
                             f"(default: every one that applies: {', '.join(list_methods())})")
-    parser.add_argument("--calib-batches", type=positive_int,
-                        help=f"training batches for calibration (default: {THRESHOLD_BATCHES} "
-                             f"for data thresholds, {CALIBRATION_BATCHES} for SNNC and FTBC)")
+    CALIB_BATCHES.add_to(parser, help=f"training batches for calibration (default: "
+                         f"{THRESHOLD_BATCHES} for data thresholds, {CALIBRATION_BATCHES} for "
+                         "SNNC and FTBC)")
     parser.add_argument("--maxpool", choices=["error", "avg"], default="error",
                         help="max pooling: refuse it (error), or replace it by average pooling "
                              "in ANN and SNN alike (avg)")
@@ -155,7 +117,7 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--activation", choices=list(ACTIVATIONS),
                    help="activation the model was trained with (relu)")
     LEVELS.add_to(g)
-    g.add_argument("--batch-size", type=positive_int, default=128, help="batch size (128)")
+    BATCH_SIZE.add_to(g, default=BATCH_SIZE.default)
     add_device_option(g)
     g.add_argument("--seed", type=seed, help="seed of the calibration batches: their "
                    "order, and the augmentation of FTBC's fresh batches (0)")

@@ -15,11 +15,11 @@ from ann2snn.checks import check_finite_module
 from ann2snn.conversion.pipeline import ANN_STAGES, RECIPE_STAGES, Conversion, run_stages
 from ann2snn.conversion.sites import ActivationSite
 from ann2snn.devices import parse_device
-from ann2snn.errors import Ann2SnnError, ConversionError, OptionError
+from ann2snn.errors import ConversionError, OptionError
 from ann2snn.methods import get_method
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
-from ann2snn.options import integer
+from ann2snn.run_options import CALIB_BATCHES, TIMESTEPS
 from ann2snn.snn.network import SpikingNetwork
 
 
@@ -34,9 +34,7 @@ class PreparedANN:
 
 
 def check_timesteps(timesteps) -> int:
-    if isinstance(timesteps, bool) or not isinstance(timesteps, int) or timesteps <= 0:
-        raise Ann2SnnError(f"timesteps must be a positive integer, got {timesteps!r}")
-    return timesteps
+    return TIMESTEPS.check("timesteps", timesteps)
 
 
 def check_model(model) -> nn.Module:
@@ -91,7 +89,7 @@ def convert(
     recipe = get_method(method, **options)
     steps = None if timesteps is None else check_timesteps(timesteps)
     if calib_batches is not None:
-        integer(1)("calib_batches", calib_batches)
+        CALIB_BATCHES.check("calib_batches", calib_batches)
     if recipe.depends_on_timesteps and steps is None:
         raise OptionError(f"method {recipe.name!r} depends on T: pass timesteps=T")
     return convert_prepared(prepare_ann(model, maxpool), model, recipe, calib, steps=steps,

@@ -6,18 +6,23 @@ import math
 from dataclasses import dataclass
 
 from ann2snn.errors import DataError
+from ann2snn.registry import Registry
 
 Stats = tuple[tuple[float, ...], tuple[float, ...]]
 
-NORMALIZATIONS: dict[str, Stats | None] = {
-    "none": None,
-    "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
-    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
-    "digits": ((0.3059,), (0.3773,)),
-    "mnist": ((0.1307,), (0.3081,)),
-    "fashion-mnist": ((0.2860,), (0.3530,)),
-}
+#: the named normalisations: ``(mean, std)`` per channel, None for none
+NORMALIZATIONS: Registry[Stats | None] = Registry("normalisation", error=DataError)
+for _name, _stats in (
+    ("none", None),
+    ("imagenet", ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))),
+    ("cifar10", ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))),
+    ("cifar100", ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))),
+    ("digits", ((0.3059,), (0.3773,))),
+    ("mnist", ((0.1307,), (0.3081,))),
+    ("fashion-mnist", ((0.2860,), (0.3530,))),
+):
+    NORMALIZATIONS.add(_name, _stats)
+del _name, _stats
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ann2snn.errors import Ann2SnnError
 from ann2snn.export.nir_encodings import ENCODINGS, encode_neuron, no_encoding
 from ann2snn.export.nir_losses import LOSSY_IF, NotExact, losses
 from ann2snn.graph.ops import op_of
+from ann2snn.run_options import INPUT_SHAPE
 from ann2snn.snn.memory import node_shapes
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron
@@ -59,11 +60,7 @@ def _shapes(snn: SpikingNetwork, shape) -> dict[str, tuple[int, ...]]:
 
 def check_input_shape(shape) -> tuple[int, ...]:
     """One sample's shape: a tuple or list of positive integers."""
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
-        raise Ann2SnnError(f"input_shape must be a tuple of positive integers such as (3, 32, 32), "
-                           f"got {shape!r}")
-    return tuple(shape)
+    return tuple(INPUT_SHAPE.check("input_shape", shape))
 
 
 class _Builder:

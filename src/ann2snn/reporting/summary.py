@@ -57,7 +57,7 @@ def _csv(path: Path, rows: list[dict]) -> None:
 def _markdown(reports, report, steps, layer, front) -> str:
     layers = report["layers"][str(steps)]
     lines = ["# Conversion report", "",
-             format_compare_table({"reports": reports}), "",
+             format_compare_table({"reports": reports}, front), "",
              "![accuracy against T](accuracy_vs_T.png)", "",
              "![accuracy against energy](accuracy_vs_energy.png)", "",
              f"## Per layer: {md(report['model'])}, {md(report['method'])}, T = {steps}", "",

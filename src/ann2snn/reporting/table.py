@@ -93,10 +93,14 @@ def _dominated_within(group: list[int], points: dict) -> dict[int, bool]:
     return out
 
 
-def format_compare_table(result: dict) -> str:
-    """The markdown table of a :func:`compare` result, Pareto-optimal rows marked ``*``."""
+def format_compare_table(result: dict, marks: list[bool] | None = None) -> str:
+    """The markdown table of a :func:`compare` result, Pareto-optimal rows marked ``*``
+    (``marks``: the Pareto flags of its rows, when the caller has them; else the result's
+    own ``pareto`` list, computed once by :func:`compare`)."""
     rows = rows_of(result["reports"])
-    marks = pareto(rows)
+    if marks is None:
+        listed = result.get("pareto")
+        marks = pareto(rows) if listed is None else [[r["method"], r["T"]] in listed for r in rows]
     ann = {r["model"]: r["ann"] for r in result["reports"]}
     lines = ["| | method | T | accuracy % | spikes/neuron | energy µJ | energy / ANN | latency steps |",
              "|---|---|---|---|---|---|---|---|"]

@@ -9,8 +9,9 @@ from ann2snn.ann.options import LEVELS
 from ann2snn.checks import check_flag
 from ann2snn.devices import default_device, parse_device
 from ann2snn.errors import Ann2SnnError
-from ann2snn.options import MAX_SEED, Option, integer, one_of, real
+from ann2snn.options import Option, integer, one_of, real
 from ann2snn.outputs import check_output_dir
+from ann2snn.run_options import SEED
 
 #: config fields that decide the result: a resumed run must match them
 RUN_FIELDS = ("model", "dataset", "dataset_options", "activation", "levels", "bit_sparsity",
@@ -30,7 +31,7 @@ OPTIONS = {o.name: o for o in (
     Option("weight_decay", 5e-4, "weight decay (on λ too)", real(0), "--weight-decay", "WD"),
     Option("batch_size", 128, "batch size over all processes", integer(1), "--batch-size", "B"),
     Option("workers", 0, "data loading processes", integer(0), "--workers", "N"),
-    Option("seed", 0, "random seed", integer(0, MAX_SEED), "--seed", "SEED"),
+    SEED,
 )}
 
 
