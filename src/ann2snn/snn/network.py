@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor, fx, nn
@@ -13,10 +13,19 @@ from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.neuron import SpikingNeuron
 
-if TYPE_CHECKING:  # the record is written by the conversion, above this layer
-    from ann2snn.conversion.assemble import ConversionRecord
-
 CHANNELS_LAST = torch.channels_last
+
+
+class ConversionInfo(Protocol):
+    """What a spiking network and its readers take from the record of its conversion
+    (:class:`ann2snn.conversion.assemble.ConversionRecord`, written above this layer)."""
+
+    recipe: Any
+    timesteps: int | None
+    origins: dict[str, str]
+    calibration: dict[str, dict]
+    input_shape: tuple[int, ...] | None
+    silent: dict[str, str]
 
 
 class SpikingNetwork(nn.Module):
@@ -27,7 +36,7 @@ class SpikingNetwork(nn.Module):
     steps ``1..t`` (see :func:`decode`). Nothing is carried over between calls.
     """
 
-    def __init__(self, graph_module: fx.GraphModule, method: str, info: ConversionRecord | None = None):
+    def __init__(self, graph_module: fx.GraphModule, method: str, info: ConversionInfo | None = None):
         super().__init__()
         self.net = graph_module
         self.method = method
