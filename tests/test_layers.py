@@ -13,12 +13,12 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ann2snn"
 LOWER = {
     "functional": {"ann", "graph", "snn", "conversion", "calibration", "methods", "costs",
                    "training", "export", "reporting", "cli", "evaluate", "compare", "report"},
-    "ann": {"graph", "snn", "conversion", "calibration", "methods", "costs", "training",
+    "ann": {"snn", "graph", "conversion", "calibration", "methods", "costs", "training",
             "export", "reporting", "cli", "evaluate", "compare", "report"},
-    "graph": {"snn", "conversion", "calibration", "methods", "costs", "training", "export",
+    "snn": {"graph", "conversion", "calibration", "methods", "costs", "training", "export",
+            "reporting", "cli", "evaluate", "compare", "report"},
+    "graph": {"conversion", "calibration", "methods", "costs", "training", "export",
               "reporting", "cli", "evaluate", "compare", "report"},
-    "snn": {"conversion", "calibration", "methods", "costs", "training", "export", "reporting",
-            "cli", "evaluate", "compare", "report"},
     "conversion": {"training", "export", "reporting", "cli", "evaluate", "compare", "report"},
     "reporting": {"conversion", "calibration", "evaluate", "compare", "cli", "training"},
 }
