@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, fx
 
 from ann2snn.calibration.layerwise import channel_mean
-from ann2snn.conversion.sites import SITE_PREFIX
+from ann2snn.graph.sites import SITE_PREFIX
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.time import unfold_time
 

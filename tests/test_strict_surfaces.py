@@ -261,8 +261,8 @@ def test_a_damaged_training_state_is_one_line(tmp_path, capsys, damage, message)
 
 @pytest.mark.parametrize("model, activation, message", [
     ("user_models:three_channel_cnn", "relu", "does not fit model 'user_models:three_channel_cnn'"),
-    ("user_models:functional_cnn", "clip", "no nn.ReLU module to make clip"),
-    ("user_models:functional_cnn", "qcfs", "no nn.ReLU module to make qcfs"),
+    ("user_models:no_relu_cnn", "clip", "has no ReLU to make clip"),
+    ("user_models:no_relu_cnn", "qcfs", "has no ReLU to make qcfs"),
 ])
 def test_a_user_model_that_cannot_train_as_asked_leaves_no_folder(tmp_path, capsys, model,
                                                                   activation, message):

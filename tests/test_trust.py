@@ -99,9 +99,14 @@ def test_a_factory_that_fails_is_one_line():
         create_model("user_models:functional_cnn", width="four")
 
 
-def test_a_functional_relu_model_is_not_given_an_activation_it_cannot_have():
-    """F.relu calls have no module to swap: refused, not trained as ReLU and recorded as QCFS."""
-    for activation in ("qcfs", "clip"):
-        with pytest.raises(Ann2SnnError, match="no nn.ReLU module to make"):
-            create_model("user_models:functional_cnn", activation=activation)
+def test_a_functional_relu_model_gets_the_activation_at_every_call_site():
+    """F.relu calls become activation modules through the converter's canonicalisation; a
+    model without any ReLU is refused, never trained as something else than it says."""
+    from ann2snn.ann import QCFS, ClipReLU
+
+    for activation, kind in (("qcfs", QCFS), ("clip", ClipReLU)):
+        model = create_model("user_models:functional_cnn", activation=activation)
+        assert [type(m) for m in model.modules() if isinstance(m, (QCFS, ClipReLU))] == [kind]
+        with pytest.raises(Ann2SnnError, match=f"has no ReLU to make {activation}"):
+            create_model("user_models:no_relu_cnn", activation=activation)
     assert create_model("user_models:functional_cnn") is not None

@@ -2,8 +2,8 @@ import torch
 from torch import nn
 
 from ann2snn.conversion.fold_bn import fold_batchnorm
-from ann2snn.conversion.sites import canonicalize_activations
-from ann2snn.conversion.trace import trace
+from ann2snn.graph.sites import canonicalize_activations
+from ann2snn.graph.trace import trace
 
 from conftest import randomize_bn
 

@@ -10,7 +10,7 @@ from torch import Tensor, fx
 
 from ann2snn.conversion.neurons import build_neuron
 from ann2snn.conversion.replace import build_spiking_graph
-from ann2snn.conversion.sites import ActivationSite
+from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods.recipe import Recipe
 from ann2snn.snn.network import SpikingNetwork
 from ann2snn.snn.neuron import SpikingNeuron

@@ -13,9 +13,9 @@ from torch import fx, nn
 from ann2snn.batches import replayed
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.pipeline import ANN_STAGES, RECIPE_STAGES, Conversion, run_stages
-from ann2snn.conversion.sites import ActivationSite
 from ann2snn.devices import parse_device
 from ann2snn.errors import ConversionError, OptionError
+from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods import get_method
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe

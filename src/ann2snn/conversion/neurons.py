@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from torch import Tensor
 
-from ann2snn.conversion.sites import ActivationSite
 from ann2snn.errors import MethodError
+from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods.recipe import Recipe
 from ann2snn.registry import Registry
 from ann2snn.snn.bitcoded_neuron import BitCodedNeuron

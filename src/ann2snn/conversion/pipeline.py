@@ -28,11 +28,11 @@ from ann2snn.conversion.norms import canonicalize_norms
 from ann2snn.conversion.observe import observe
 from ann2snn.conversion.pooling import replace_maxpool_by_avgpool
 from ann2snn.conversion.replace import build_spiking_graph
-from ann2snn.conversion.sites import canonicalize_activations
 from ann2snn.conversion.support import check_supported
 from ann2snn.conversion.thresholds import ThresholdEstimator
-from ann2snn.conversion.trace import trace
 from ann2snn.errors import ConversionError, MethodError
+from ann2snn.graph.sites import canonicalize_activations
+from ann2snn.graph.trace import trace
 from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
 from ann2snn.methods.options import THRESHOLD_BATCHES, pass_parameters
 from ann2snn.methods.recipe import Recipe

@@ -6,8 +6,8 @@ import copy
 
 from torch import fx
 
-from ann2snn.conversion.sites import site_nodes
 from ann2snn.graph.ops import op_of, signal_nodes
+from ann2snn.graph.sites import site_nodes
 from ann2snn.snn.neuron import SpikingNeuron
 
 NEURON_PREFIX = "neurons"

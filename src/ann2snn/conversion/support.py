@@ -10,9 +10,9 @@ from __future__ import annotations
 from torch import fx, nn
 
 from ann2snn.ann.sites import SITE_PREFIX
-from ann2snn.conversion.trace import origin
 from ann2snn.errors import ConversionError
 from ann2snn.graph.ops import op_of, signal_args, signal_nodes
+from ann2snn.graph.trace import origin
 
 _MAX_POOL = ("max pooling has no exact spiking form; retrain with average pooling, or pass "
              "maxpool='avg' to replace it by average pooling in ANN and SNN alike")

@@ -1,8 +1,9 @@
 """Models by name (timm-style): ``create_model("resnet20", num_classes=10, activation="qcfs")``.
 
 A name ``package.module:function`` imports a user's factory; it gets the keyword arguments
-its signature accepts, and if it takes no ``activation`` its ``nn.ReLU`` modules are swapped
-for the requested activation.
+its signature accepts, and if it takes no ``activation`` every ReLU call site of its traced
+graph (``nn.ReLU``, ``F.relu``, ``torch.relu``, ``Tensor.relu``) becomes the requested
+activation (:func:`ann2snn.graph.sites.replace_relu_sites`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ann2snn.ann.activations import ACTIVATIONS, make_activation
+from ann2snn.ann.activations import ACTIVATIONS
 from ann2snn.errors import Ann2SnnError
+from ann2snn.graph.sites import replace_relu_sites
 from ann2snn.models.factory import HINTS, call_factory, is_factory_path
 from ann2snn.registry import Registry
 
@@ -28,19 +30,6 @@ def register_model(fn: Callable[..., nn.Module] | None = None, **meta):
     if fn is None:
         return MODELS.register(**meta)
     return MODELS.add(fn.__name__, fn)
-
-
-def replace_relu(model: nn.Module, activation: str, **options) -> int:
-    """Swap every ``nn.ReLU`` module of ``model`` for a fresh ``activation`` module; returns
-    how many were swapped."""
-    swapped = 0
-    for name, child in model.named_children():
-        if isinstance(child, nn.ReLU):
-            setattr(model, name, make_activation(activation, **options))
-            swapped += 1
-        else:
-            swapped += replace_relu(child, activation, **options)
-    return swapped
 
 
 #: the attribute that records how :func:`create_model` built a model (read by
@@ -75,14 +64,10 @@ def _build(name: str, num_classes: int, activation: str, **options) -> nn.Module
         raise Ann2SnnError(f"unknown activation {activation!r}; choose one of: {', '.join(ACTIVATIONS)}")
     if is_factory_path(name):
         model, took_activation = call_factory(name, num_classes, activation, **options)
-        if not took_activation and activation != "relu" and not replace_relu(
-                model, activation, **options):
-            raise Ann2SnnError(
-                f"model {name!r} has no nn.ReLU module to make {activation}: its ReLUs are "
-                f"functional calls (F.relu, torch.relu) or it has none, and its factory takes no "
-                f"activation=; ann2snn cannot give it {activation} yet: write its ReLUs as "
-                "nn.ReLU modules, or use --activation relu")
-        return model
+        if took_activation or activation == "relu":
+            return model
+        activation_options = {k: v for k, v in options.items() if k in ("levels", "lam")}
+        return replace_relu_sites(model, activation, **activation_options)
     factory = MODELS.get(name)
     named = inspect.signature(factory).parameters
     options = {k: v for k, v in options.items() if k in named or k not in HINTS}

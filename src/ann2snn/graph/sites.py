@@ -1,4 +1,4 @@
-"""Step 2: find every activation however it is written, and make each call site a module.
+"""Find every activation however it is written, and make each call site a module.
 
 Recognised: ``nn.ReLU``, ``F.relu``, ``torch.relu``, ``Tensor.relu`` (and their in-place
 forms), fixed clips ``nn.ReLU6``/``F.relu6`` and ``nn.Hardtanh(0, m)``/``F.hardtanh(x, 0, m)``
@@ -17,10 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from ann2snn.ann.activations import make_activation
 from ann2snn.ann.clip_relu import ClipReLU
 from ann2snn.ann.qcfs import QCFS
 from ann2snn.ann.sites import SITE_PREFIX
-from ann2snn.conversion.trace import origin
+from ann2snn.errors import Ann2SnnError
+from ann2snn.graph.trace import origin, trace
 
 _RELU_FUNCTIONS = {F.relu, torch.relu, torch.relu_, F.relu_}
 _RELU_METHODS = {"relu", "relu_"}
@@ -118,3 +120,24 @@ def site_nodes(gm: fx.GraphModule) -> dict[str, fx.Node]:
         for n in gm.graph.nodes
         if n.op == "call_module" and str(n.target).startswith(SITE_PREFIX + ".")
     }
+
+
+def replace_relu_sites(model: nn.Module, activation: str, **options) -> fx.GraphModule:
+    """``model`` traced, every plain ReLU call site (module, ``F.relu``, ``torch.relu``,
+    ``Tensor.relu``, in-place or not) made a fresh ``activation`` module under
+    ``acts.<site>``: the model a ReLU network is fine-tuned as (docs/methods.md#fine-tuning).
+    Fixed clips (ReLU6, Hardtanh(0, m)) and ClipReLU/QCFS sites are kept as they are. The
+    parameters keep their names, so the ReLU network's weights load into it; a model with no
+    ReLU site is refused."""
+    training = model.training
+    gm = trace(model)
+    sites = canonicalize_activations(gm)
+    plain = [s.name for s in sites if s.kind == "relu" and s.cap is None]
+    if not plain:
+        raise Ann2SnnError(
+            f"{type(model).__name__} has no ReLU to make {activation} (found "
+            f"{len(sites)} activation sites, none a plain ReLU: nn.ReLU, F.relu, torch.relu or "
+            "Tensor.relu); use --activation relu, or give the model ReLUs")
+    for name in plain:
+        gm.add_submodule(f"{SITE_PREFIX}.{name}", make_activation(activation, **options))
+    return gm.train(training)
