@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.ann.options import LAM
+from ann2snn.functional.fused import clip_relu
 
 
 class ClipReLU(nn.Module):
@@ -19,7 +20,7 @@ class ClipReLU(nn.Module):
         self.lam = nn.Parameter(torch.tensor(float(lam)))
 
     def forward(self, z: Tensor) -> Tensor:
-        return torch.minimum(torch.relu(z), self.lam)
+        return clip_relu(z, self.lam)
 
     def extra_repr(self) -> str:
         return f"lam={self.lam.item():.4g}"

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from ann2snn.ann.options import LAM, LEVELS
-from ann2snn.functional.quantize import qcfs
+from ann2snn.functional.fused import qcfs
 
 
 class QCFS(nn.Module):

@@ -24,11 +24,6 @@ def ste_floor(x: Tensor) -> Tensor:
     return _FloorSTE.apply(x)
 
 
-def qcfs(z: Tensor, lam: Tensor, levels: int, shift: float = 0.5) -> Tensor:
-    """QCFS: ``a = λ · clamp(floor(z·L/λ + φ) / L, 0, 1)`` with a straight-through floor."""
-    return lam * torch.clamp(ste_floor(z * levels / lam + shift) / levels, 0.0, 1.0)
-
-
 def clip_floor(a: Tensor, steps: int, threshold: Tensor) -> Tensor:
     """``θ/T · floor(clamp(a·T/θ, 0, T))``: what an IF layer with ``v0 = 0`` transmits in ``T`` steps."""
     return threshold / steps * torch.floor(torch.clamp(a * steps / threshold, 0, steps))
