@@ -86,6 +86,15 @@ def one_of(allowed: Sequence | Callable[[], Sequence]):
     return check
 
 
+def optional(check: Callable[[str, Any], Any]):
+    """``None`` (decided later, e.g. "auto") or a value ``check`` accepts."""
+    def check_optional(name: str, v):
+        return None if v is None else check(name, v)
+    if hasattr(check, "allowed"):
+        check_optional.allowed = check.allowed
+    return check_optional
+
+
 def boolean(name: str, v):
     if not isinstance(v, bool):
         raise OptionError(f"{name} must be True or False, got {_shown(v)}")

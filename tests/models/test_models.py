@@ -70,7 +70,8 @@ def test_user_model_from_module_path(tmp_path, monkeypatch):
     (tmp_path / "my_models.py").write_text(USER_MODEL)
     monkeypatch.syspath_prepend(str(tmp_path))
     model = create_model("my_models:mlp", num_classes=3, activation="qcfs", levels=4)
-    assert isinstance(model[2], ann2snn.QCFS) and model[3].out_features == 3
+    acts = [m for m in model.modules() if isinstance(m, ann2snn.QCFS)]
+    assert len(acts) == 1 and acts[0].levels == 4 and model.get_submodule("3").out_features == 3
     x = torch.rand(4, 12)
     snn = ann2snn.convert(model.eval(), "qcfs", calib=[x])
     assert snn(x, 3).shape == (3, 4, 3)

@@ -127,8 +127,12 @@ def _add_train(sub) -> None:
     tr = sub.add_parser("train", help="train (or fine-tune) an ANN for conversion",
                         description="Train a model with a conversion-friendly activation: SGD "
                                     "with momentum, cosine schedule, weight decay (on λ too), "
-                                    "the dataset's standard augmentation, mixed precision on "
-                                    "GPU, an evaluation every epoch. Writes DIR/model.safetensors"
+                                    "the dataset's standard augmentation, channels-last, mixed "
+                                    "precision on GPU, an evaluation every epoch. Fine-tuning a "
+                                    "ReLU network (--weights) into qcfs/clip, any model's ReLU "
+                                    "calls included: λ starts at the clip an L-level quantiser "
+                                    "loses least to, lr 0.01, and the loss distils from the "
+                                    "ReLU network (α 0.5, τ 4). Writes DIR/model.safetensors"
                                     ", DIR/model.json (metadata) and DIR/train_state.pt after "
                                     "every epoch and on Ctrl-C; --resume continues a run and "
                                     "ends with the same weights. Under torchrun it trains with "
@@ -139,7 +143,9 @@ def _add_train(sub) -> None:
     for option in TRAIN_OPTIONS.values():  # flags, defaults and help from their declarations
         option.add_to(tr, default=option.default)
     tr.add_argument("--weights", help="weights or checkpoint to fine-tune from (λ missing from "
-                    "a ReLU checkpoint starts from the data)")
+                    "a ReLU network's weights starts from the data, see --lambda-start)")
+    tr.add_argument("--teacher", help="weights of the ReLU network to distil from (default: "
+                    "--weights)")
     tr.add_argument("--normalize", help="input normalisation (default: what --weights expect, "
                     "else the dataset's standard one)")
     tr.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")

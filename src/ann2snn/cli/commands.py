@@ -224,14 +224,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from ann2snn.data import parse_dataset_options
     from ann2snn.training import TrainConfig, train
+    from ann2snn.training.config import OPTIONS
 
     cfg = TrainConfig(
         model=args.model, dataset=args.dataset, data=args.data,
         dataset_options=parse_dataset_options(args.dataset, args.dataset_option or []),
-        activation=args.activation, levels=args.levels, bit_sparsity=args.bit_sparsity,
-        weights=args.weights, epochs=args.epochs, lr=args.lr, momentum=args.momentum,
-        weight_decay=args.weight_decay, batch_size=args.batch_size, out=args.out,
-        seed=args.seed, device=args.device or default_device(), amp=not args.no_amp, workers=args.workers,
+        **{name: getattr(args, name) for name in OPTIONS},
+        weights=args.weights, teacher=args.teacher, out=args.out,
+        device=args.device or default_device(), amp=not args.no_amp,
         normalize=args.normalize, resume=args.resume, progress=not args.no_progress,
         command="ann2snn " + " ".join(sys.argv[1:]))
     meta = train(cfg)

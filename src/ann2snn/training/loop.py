@@ -16,16 +16,30 @@ from torch.utils.data import DataLoader
 from ann2snn.errors import Ann2SnnError
 
 ExtraLoss = Callable[[nn.Module, Tensor, Tensor], Tensor]
+#: ``(logits, labels, inputs) -> loss``: cross-entropy by default, distillation when asked
+Criterion = Callable[[Tensor, Tensor, Tensor], Tensor]
+
+
+def cross_entropy(logits: Tensor, labels: Tensor, _x: Tensor) -> Tensor:
+    return nn.functional.cross_entropy(logits.float(), labels)
+
+
+def to_layout(x: Tensor, layout: str) -> Tensor:
+    """An image batch in the training layout (``channels_last`` applies to 4-D batches)."""
+    if layout == "channels_last" and x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
 
 
 @torch.no_grad()
-def correct_and_total(model: nn.Module, data: Iterable, device: torch.device | str = "cpu"
-                      ) -> tuple[int, int]:
+def correct_and_total(model: nn.Module, data: Iterable, device: torch.device | str = "cpu",
+                      layout: str = "contiguous") -> tuple[int, int]:
     """Correct top-1 predictions and samples over ``(x, y)`` batches."""
     model.eval()
     correct = total = 0
     for x, y in data:
-        correct += int((model(x.to(device)).argmax(-1) == y.to(device)).sum())
+        x = to_layout(x.to(device), layout)
+        correct += int((model(x).argmax(-1) == y.to(device)).sum())
         total += int(y.shape[0])
     return correct, total
 
@@ -37,9 +51,15 @@ def accuracy(model: nn.Module, data: Iterable, device: torch.device | str = "cpu
 
 
 def make_optimizer(model: nn.Module, lr: float, momentum: float = 0.9,
-                   weight_decay: float = 5e-4) -> torch.optim.SGD:
-    """SGD with momentum; weight decay on every parameter, the activations' λ included."""
-    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+                   weight_decay: float = 5e-4, lambda_decay: float | None = None
+                   ) -> torch.optim.SGD:
+    """SGD with momentum; weight decay on every parameter, on the activations' λ
+    ``lambda_decay`` (None: the same)."""
+    lams = [p for n, p in model.named_parameters() if n.endswith(".lam")]
+    rest = [p for n, p in model.named_parameters() if not n.endswith(".lam")]
+    groups = [{"params": rest}] + ([{"params": lams, "weight_decay": weight_decay if
+                                     lambda_decay is None else lambda_decay}] if lams else [])
+    return torch.optim.SGD(groups, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 
 def make_scheduler(opt: torch.optim.Optimizer, total_steps: int):
@@ -63,6 +83,8 @@ def train_one_epoch(
     sched,
     *,
     extra_loss: ExtraLoss | None = None,
+    criterion: Criterion = cross_entropy,
+    layout: str = "contiguous",
     device: torch.device | str = "cpu",
     amp: bool = False,
     scaler: torch.amp.GradScaler | None = None,
@@ -70,20 +92,21 @@ def train_one_epoch(
     start: tuple[float, int, int] | None = None,
     where: str = "training",
 ) -> dict:
-    """One pass over ``loader``: cross-entropy (+ ``extra_loss(model, x, logits)``), a step of
-    ``opt`` and ``sched`` per batch. Returns the mean loss, the training accuracy and their
+    """One pass over ``loader``: ``criterion(logits, y, x)`` (cross-entropy unless given) +
+    ``extra_loss(model, x, logits)``, a step of ``opt`` and ``sched`` per batch, images in
+    ``layout``. Returns the mean loss, the training accuracy and their
     ``sums`` (loss·n, correct, n; ``start`` continues a part-done epoch's).
     ``on_step(step, loss, accuracy)`` is called after every step; if it returns True the
     epoch stops there. A loss that is not finite stops training with an error naming the
     step (``where`` says which epoch), before the step is applied."""
     model.train()
-    loss_fn = nn.CrossEntropyLoss()
     loss_sum, correct, total = start or (0.0, 0, 0)
     for step, (x, y) in enumerate(loader):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x = to_layout(x, layout)
         with autocast_for(device, amp):
             logits = model(x)
-            loss = loss_fn(logits.float(), y)
+            loss = criterion(logits, y, x)
             if extra_loss is not None:
                 loss = loss + extra_loss(model, x, logits)
         if not bool(torch.isfinite(loss.detach())):

@@ -24,66 +24,31 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from ann2snn import distributed as D
 from ann2snn.ann import BitSparsityRegularizer
-from ann2snn.checks import check_accepts
-from ann2snn.data import dataset_spec, input_shape_of, load_dataset, num_classes_of
+from ann2snn.data import load_dataset
 from ann2snn.devices import default_device
 from ann2snn.errors import Ann2SnnError, WeightsError
-from ann2snn.models import create_model, with_normalization
 from ann2snn.models.checkpoint import (
     META_FILE,
     MODEL_FILE,
     STATE_FILE,
-    checkpoint_files,
-    is_checkpoint,
     read_meta,
     save_checkpoint,
 )
-from ann2snn.models.normalize import resolve_normalization
 from ann2snn.models.weights import load_state_checked, read_state_dict
-from ann2snn.training.config import RUN_FIELDS, TrainConfig, check_config
+from ann2snn.training.config import RUN_FIELDS, TrainConfig, check_config, learning_rate
 from ann2snn.training.control import EpochSampler, StopFlag
-from ann2snn.training.lambda_init import init_lambda_from_data
 from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
+from ann2snn.training.setup import build_model
 from ann2snn.training.state import read_train_state
 
 
-def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.Processes) -> float:
+def accuracy_sharded(model: nn.Module, data: Dataset, batch_size: int, procs: D.Processes,
+                     layout: str = "contiguous") -> float:
     """Test accuracy over ``data``, each process taking its shard; equal to one process's."""
     loader = DataLoader(Subset(data, D.shard(len(data), procs)), batch_size=batch_size)
-    correct, total = correct_and_total(model, loader, procs.device)
+    correct, total = correct_and_total(model, loader, procs.device, layout)
     correct, total = D.all_sum([correct, total], procs)
     return correct / max(total, 1)
-
-
-def _build_model(cfg: TrainConfig, train_plain: Dataset, procs: D.Processes, log,
-                 new_run: bool) -> tuple:
-    shape = input_shape_of(cfg.dataset, train_plain)
-    options = {"in_channels": shape[0], "input_size": shape[-1]}
-    if cfg.activation == "qcfs":
-        options["levels"] = cfg.levels
-    num_classes = num_classes_of(cfg.dataset, train_plain)
-    model = create_model(cfg.model, num_classes=num_classes, activation=cfg.activation, **options)
-    norm = resolve_normalization(cfg.normalize, weights=cfg.weights,
-                                 dataset_default=dataset_spec(cfg.dataset).normalization,
-                                 what=f"the weights {cfg.weights}")
-    norm.check_channels(shape[0], f"dataset {cfg.dataset}")
-    net = with_normalization(model, norm)
-    check_accepts(net, shape, f"model {cfg.model!r} on {cfg.dataset}")
-    if cfg.weights:
-        path = checkpoint_files(cfg.weights)[0] if is_checkpoint(cfg.weights) else cfg.weights
-        state = read_state_dict(path)
-        load_state_checked(model, state, str(path))
-        if new_run and cfg.activation in ("clip", "qcfs") and not any(k.endswith(".lam") for k in state):
-            pick = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(cfg.seed))
-            sample = Subset(train_plain, pick[: 4 * min(cfg.batch_size, 128)].tolist())
-            lams = init_lambda_from_data(net, DataLoader(sample, batch_size=min(cfg.batch_size, 128)))
-            log(f"λ from data (99.9th percentile of the ReLU network's activations): "
-                f"{min(lams.values()):.3g} .. {max(lams.values()):.3g} over {len(lams)} layers")
-    meta = {"model": cfg.model, "num_classes": num_classes, "model_options": options,
-            "activation": cfg.activation, "levels": cfg.levels if cfg.activation == "qcfs" else None,
-            "normalization": norm.as_dict(), "dataset": cfg.dataset, "data": cfg.data,
-            "dataset_options": cfg.dataset_options, "input_shape": list(shape)}
-    return model, net.to(procs.device), meta
 
 
 def train(cfg: TrainConfig, *, should_stop: Callable[[int, int], bool] | None = None,
@@ -120,6 +85,7 @@ class Run:
     scaler: torch.amp.GradScaler
     steps_per_epoch: int
     config: dict
+    criterion: object
     history: list = field(default_factory=list)
     start_epoch: int = 0
     start_step: int = 0
@@ -141,18 +107,20 @@ def _prepare(cfg: TrainConfig, procs: D.Processes, say) -> tuple[Run, dict | Non
     train_plain = getattr(train_set, "base", train_set)
     test_set = load_dataset(cfg.dataset, cfg.data, "test", **cfg.dataset_options)
     state = read_train_state(cfg.out)
-    model, net, meta = _build_model(cfg, train_plain, procs, say, new_run=state is None)
+    model, net, meta, criterion = build_model(cfg, train_plain, procs.device, say,
+                                              new_run=state is None)
     sampler = EpochSampler(len(train_set), procs, cfg.seed)
     if sampler.per_process() == 0:
         raise Ann2SnnError(f"the training split has {len(train_set)} samples, fewer than the "
                            f"{procs.world} processes")
     steps = math.ceil(sampler.per_process() / (cfg.batch_size // procs.world))
-    opt = make_optimizer(net, cfg.lr, cfg.momentum, cfg.weight_decay)
+    meta["lr"] = learning_rate(cfg)
+    opt = make_optimizer(net, meta["lr"], cfg.momentum, cfg.weight_decay, cfg.lambda_decay)
     amp = cfg.amp and procs.device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp and not torch.cuda.is_bf16_supported())
     config = {k: v for k, v in asdict(cfg).items() if k in RUN_FIELDS}
     run = Run(cfg, procs, train_set, test_set, model, net, meta, sampler, opt,
-              make_scheduler(opt, cfg.epochs * steps), scaler, steps, config)
+              make_scheduler(opt, cfg.epochs * steps), scaler, steps, config, criterion)
     return run, state
 
 
@@ -251,9 +219,10 @@ def _epoch(run: Run, ddp, epoch: int, regularizer, flag, should_stop, say) -> No
         return False
 
     try:
+        extra = (lambda *_: regularizer()) if regularizer else None
         stats = train_one_epoch(
-            ddp, loader, run.opt, run.sched, extra_loss=(lambda *_: regularizer()) if regularizer
-            else None, device=procs.device, amp=cfg.amp and procs.device.type == "cuda",
+            ddp, loader, run.opt, run.sched, extra_loss=extra, criterion=run.criterion,
+            layout=cfg.layout, device=procs.device, amp=cfg.amp and procs.device.type == "cuda",
             scaler=run.scaler, on_step=on_step, start=run.partial if epoch == run.start_epoch
             else None, where=f"epoch {epoch + 1}")
     finally:
@@ -265,7 +234,7 @@ def _epoch(run: Run, ddp, epoch: int, regularizer, flag, should_stop, say) -> No
             f"to {cfg.out}: continue with the same command and --resume")
         raise KeyboardInterrupt
     loss_sum, correct, total = D.all_sum(list(stats["sums"]), procs)
-    test_acc = accuracy_sharded(run.net, run.test_set, run.per_batch, procs)
+    test_acc = accuracy_sharded(run.net, run.test_set, run.per_batch, procs, cfg.layout)
     run.history.append({"epoch": epoch + 1, "loss": loss_sum / total,
                         "train_accuracy": correct / total, "test_accuracy": test_acc,
                         "lr": run.sched.get_last_lr()[0],
