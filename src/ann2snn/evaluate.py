@@ -24,6 +24,7 @@ from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.methods import get_method
+from ann2snn.methods.compose import check_horizon
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.options import integer
@@ -73,7 +74,8 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
     """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
     (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
     largest, output = forward_checked(lambda s: activation_sizes(gm, s), x)
-    window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute))
+    window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute,
+                                                                    recipe.coding))
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
     return memory
@@ -109,6 +111,7 @@ def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, devic
     skipped: dict[int, str] = {}
     if calib_batches is not None:
         integer(1)("calib_batches", calib_batches)
+    check_horizon(recipe, max(steps))
     for t in steps if recipe.depends_on_timesteps else [None]:
         log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
         try:
@@ -269,7 +272,7 @@ def assemble_report(recipe, snns, skipped, steps, counts, accounting, *, seconds
     report = make_report(
         method=recipe.name, dataset=dataset, model=model, ann_accuracy=ann_correct / total,
         snn=rows, seconds=seconds, samples=int(total),
-        latency=latency_note(len(net.neurons()), net.two_phase_layers()),
+        latency=latency_note(len(net.neurons()), net.two_phase_layers(), net.setup_steps()),
         calibration={str(t if t is not None else "all"): s.info.calibration
                      for t, s in snns.items() if s.info.calibration},
         options=dict(options), memory_check=memory_check,

@@ -15,6 +15,8 @@ PRESETS = {  # preset -> (activation, levels, options)
     "snnc-advanced": ("relu", None, {"timesteps": 4}), "qcfs": ("qcfs", 4, {}),
     "ftbc": ("relu", None, {"timesteps": 4, "iterations": 2, "holdout": 1, "batches": 1}),
     "tpp": ("qcfs", 4, {"timesteps": 4}), "errorfree": ("qcfs", 15, {"timesteps": 4}),
+    "mt": ("relu", None, {"timesteps": 4, "mt_thresholds": 3}),
+    "dc": ("relu", None, {}), "dcgs": ("relu", None, {"t_max": 4}),
 }
 
 
@@ -43,6 +45,7 @@ def test_reloaded_without_the_ann_every_preset_is_identical(method, tmp_path):
     assert torch.equal(again(x, steps), snn(x, steps))
     assert ann2snn.load_snn(path, "small_cnn").info.recipe == snn.info.recipe
     for (name, a), (_, b) in zip(snn.neurons(), again.neurons()):  # θ, v0, biases, step biases
+        assert (a.coding, a.t_max) == (b.coding, b.t_max), name
         for key in ("threshold", "v0", "bias", "step_bias"):
             mine, theirs = getattr(a, key, None), getattr(b, key, None)
             assert (mine is None) == (theirs is None), (name, key)

@@ -17,6 +17,7 @@ from ann2snn.devices import parse_device
 from ann2snn.errors import ConversionError, OptionError
 from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods import get_method
+from ann2snn.methods.compose import check_horizon
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.run_options import CALIB_BATCHES, TIMESTEPS
@@ -92,6 +93,8 @@ def convert(
         CALIB_BATCHES.check("calib_batches", calib_batches)
     if recipe.depends_on_timesteps and steps is None:
         raise OptionError(f"method {recipe.name!r} depends on T: pass timesteps=T")
+    if steps is not None:
+        check_horizon(recipe, steps)
     return convert_prepared(prepare_ann(model, maxpool), model, recipe, calib, steps=steps,
                             calib_batches=calib_batches, device=model_device(model, device))
 

@@ -13,6 +13,7 @@ from ann2snn.methods.recipe import Recipe
 from ann2snn.registry import Registry
 from ann2snn.snn.bitcoded_neuron import BitCodedNeuron
 from ann2snn.snn.if_neuron import IFNeuron
+from ann2snn.snn.mt_neuron import MTNeuron
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.tpp_neuron import TPPNeuron
 
@@ -44,9 +45,16 @@ def constant_bias(recipe: Recipe, site: ActivationSite, theta: Tensor,
 
 def _build_if(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> IFNeuron:
     neuron = IFNeuron(theta, initial_potential(recipe, site, theta),
-                      constant_bias(recipe, site, theta, steps))
+                      constant_bias(recipe, site, theta, steps), coding=recipe.coding)
     neuron.permute = recipe.permute
     return neuron
+
+
+def _build_mt(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> MTNeuron:
+    """Iterative thresholds hold up to the T they were computed for (``t_max``)."""
+    t_max = recipe.t_max if recipe.threshold == "iterative" else None
+    return MTNeuron(theta, recipe.mt_thresholds, initial_potential(recipe, site, theta),
+                    coding=recipe.coding, t_max=t_max)
 
 
 def _build_tpp(recipe: Recipe, site: ActivationSite, theta: Tensor, steps: int | None) -> TPPNeuron:
@@ -77,6 +85,7 @@ NEURON_BUILDERS: Registry[Callable[..., SpikingNeuron]] = Registry("neuron", err
 NEURON_BUILDERS.add("if", _build_if)
 NEURON_BUILDERS.add("tpp", _build_tpp)
 NEURON_BUILDERS.add("bitcoded", _build_bitcoded)
+NEURON_BUILDERS.add("mt", _build_mt)
 
 
 def build_neuron(recipe: Recipe, site: ActivationSite, theta: Tensor,

@@ -22,11 +22,15 @@ def observe(
     device: torch.device | str | None = None,
 ) -> tuple[int, ...]:
     """Call ``per_site[site](activation)`` for every site and calibration batch (at most
-    ``max_batches``). Returns the shape of one input sample."""
+    ``max_batches``); a callable whose ``observes`` is ``"input"`` gets the pre-activation.
+    Returns the shape of one input sample."""
     hooks = []
     for name, fn in per_site.items():
         module = gm.get_submodule(f"{SITE_PREFIX}.{name}")
-        hooks.append(module.register_forward_hook(lambda _m, _i, out, fn=fn: fn(out.detach())))
+        wants_input = getattr(fn, "observes", "output") == "input"
+        hooks.append(module.register_forward_hook(
+            lambda _m, inp, out, fn=fn, wants_input=wants_input:
+            fn((inp[0] if wants_input else out).detach())))
     shape: tuple[int, ...] = ()
     try:
         for x, _ in iterate_batches(data, "calibration data", max_batches=max_batches, device=device):

@@ -33,7 +33,13 @@ from ann2snn.conversion.thresholds import ThresholdEstimator
 from ann2snn.errors import ConversionError, MethodError
 from ann2snn.graph.sites import canonicalize_activations
 from ann2snn.graph.trace import trace
-from ann2snn.methods.compose import check_combination, check_options, resolve, site_rule
+from ann2snn.methods.compose import (
+    check_combination,
+    check_options,
+    quantiser_levels,
+    resolve,
+    site_rule,
+)
 from ann2snn.methods.options import THRESHOLD_BATCHES, pass_parameters
 from ann2snn.methods.recipe import Recipe
 from ann2snn.models.normalize import architecture_of
@@ -111,8 +117,10 @@ def _observe(c: Conversion) -> None:
             f"method {recipe.name!r} takes θ = λ, but {len(missing)} activation(s) are plain "
             f"ReLU ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); use a data "
             "threshold (threshold='percentile' or the 'robust' method) or train with ClipReLU/QCFS")
+    levels = quantiser_levels(recipe, c.steps)
     c.estimators = {name: ThresholdEstimator(rule, per_channel=recipe.per_channel,
-                                           percentile=recipe.percentile, steps=c.steps)
+                                           percentile=recipe.percentile, steps=c.steps,
+                                           levels=levels)
                    for name, rule in c.rules.items() if rule != "lambda"}
     if not c.estimators:
         return

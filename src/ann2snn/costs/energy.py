@@ -27,20 +27,25 @@ def energy_uj(macs: float, acs: float) -> float:
     return (PJ_PER_MAC * macs + PJ_PER_AC * acs) * 1e-6
 
 
-def latency(steps: int, two_phase_layers: int) -> dict:
+def latency(steps: int, two_phase_layers: int, setup_steps: int = 0) -> dict:
     """Steps until the prediction at ``T`` is complete, and the step of the first output.
 
     IF layers stream: output from step 1, the prediction after T steps. Each two-phase layer
     fires only after accumulating its T input steps: N of them delay the first output by
     N·T steps, and the prediction (the mean of T output steps) is complete after (N + 1)·T.
+    ``setup_steps`` run before the first input (differential coding's bias step: 1).
     """
-    delay = two_phase_layers * steps
+    delay = two_phase_layers * steps + setup_steps
     return {"latency_steps": delay + steps, "first_output_step": delay + 1}
 
 
-def latency_note(spiking_layers: int, two_phase_layers: int) -> dict:
+def latency_note(spiking_layers: int, two_phase_layers: int, setup_steps: int = 0) -> dict:
     """The report's per-network latency record (:func:`latency` gives the steps)."""
+    note = ("T per layer; a two-phase layer fires only after accumulating T steps, so the "
+            "first output of N such layers appears after about N*T steps" if two_phase_layers
+            else "IF layers stream: the output at step t uses steps 1..t")
+    if setup_steps:
+        note += ("; differential coding runs one step before the input (it carries only the "
+                 "biases), so the prediction at T is complete after T + 1 steps")
     return {"spiking_layers": spiking_layers, "two_phase_layers": two_phase_layers,
-            "note": "T per layer; a two-phase layer fires only after accumulating T steps, so the "
-                    "first output of N such layers appears after about N*T steps"
-            if two_phase_layers else "IF layers stream: the output at step t uses steps 1..t"}
+            "setup_steps": setup_steps, "note": note}

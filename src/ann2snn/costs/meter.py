@@ -98,7 +98,7 @@ class CostMeter:
 
     def __init__(self, snn, fanout: Fanout, snapshots: list[int]):
         self.snn, self.fanout = snn, fanout
-        self.two_phase = snn.two_phase_layers()
+        self.two_phase, self.setup = snn.two_phase_layers(), snn.setup_steps()
         self.layers = {name: LayerMeter(name, n.label, fanout.synapses[name], fanout.routing[name],
                                         snapshots) for name, n in snn.neurons()}
         for name, neuron in snn.neurons():
@@ -141,7 +141,7 @@ class CostMeter:
                  "macs_per_step_convention": macs * t, "energy_uj": energy,
                  "energy_uj_macs_per_step": energy_uj(macs * t, sops + routing),
                  "energy_ratio": energy / ann_energy if ann_energy else None,
-                 **latency(t, self.two_phase)}
+                 **latency(t, self.two_phase, self.setup)}
         return total, layers
 
     def raster(self) -> dict:

@@ -40,6 +40,9 @@ def encode_neuron(b, name: str, mod: SpikingNeuron, shape: tuple[int, ...],
                   inputs: list[str]) -> str:
     """A spiking layer: the four nodes of reset-by-subtraction IF, or (lossy) NIR's own IF;
     returns the node to read from."""
+    if mod.coding != "rate":
+        raise NotExact(f"{name}: differentially coded layers have no NIR form (NIR carries "
+                       "rate-coded spikes)")
     if b.lossy:
         return _native_if(b, name, mod, shape, inputs)
     if not isinstance(mod, IFNeuron):

@@ -19,8 +19,11 @@ def losses(snn: SpikingNetwork) -> list[str]:
     """What an exact export of ``snn`` would lose; empty when it is exact."""
     found = []
     for name, n in snn.neurons():
-        if not isinstance(n, IFNeuron):
-            found.append(f"{name}: {n.label} neurons (two-phase) have no NIR form")
+        if n.coding != "rate":
+            found.append(f"{name}: differential coding has no NIR form (refused even lossy)")
+        elif not isinstance(n, IFNeuron):
+            kind = f"{n.label} neurons{' (two-phase)' if n.two_phase else ''}"
+            found.append(f"{name}: {kind} have no NIR form")
         elif n.step_bias is not None:
             found.append(f"{name}: FTBC's per-step biases have no NIR form")
         elif n.permute is not None:

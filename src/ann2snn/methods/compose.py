@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ann2snn.errors import MethodError
+from ann2snn.errors import MethodError, OptionError
 from ann2snn.methods.recipe import Recipe
 from ann2snn.methods.registry import get_method
 
@@ -57,8 +57,36 @@ def site_rule(recipe: Recipe, lam: float | None) -> str:
     return recipe.threshold
 
 
+def quantiser_levels(recipe: Recipe, steps: int | None) -> int | None:
+    """The levels ``n`` the ``iterative`` threshold rule quantises to: ``T`` (``t_max`` if
+    set) spike counts of an IF neuron, ``T·2^N`` graded ones of an MT neuron with N
+    thresholds (docs/methods.md#threshold-iteration)."""
+    if recipe.threshold != "iterative":
+        return None
+    horizon = recipe.t_max or steps
+    return horizon * 2**recipe.mt_thresholds if recipe.neuron == "mt" else horizon
+
+
+def check_horizon(recipe: Recipe, steps: int) -> None:
+    """Refuse a ``T`` past the ``t_max`` a recipe's iterative thresholds are computed for."""
+    if recipe.threshold == "iterative" and recipe.t_max is not None and steps > recipe.t_max:
+        raise OptionError(f"{recipe.name}: the iterative thresholds are computed for T <= "
+                          f"t_max = {recipe.t_max}, but T = {steps} is asked: raise --t-max to "
+                          f"{steps}, or leave it unset (each T computes its own)")
+
+
 def check_combination(recipe: Recipe) -> None:
     """Refuse combinations that make no sense, saying what to do instead."""
+    if recipe.coding == "diff" and recipe.neuron not in ("if", "mt"):
+        raise MethodError(f"differential coding runs IF or MT neurons, not {recipe.neuron}: "
+                          "use neuron='if' or 'mt', or coding='rate'")
+    if recipe.coding == "diff" and (recipe.calibration or recipe.bias_shift or recipe.permute):
+        raise MethodError("differential coding sends changes of the mean rate: calibration "
+                          "passes, bias shifts and permutation act on rate-coded trains; "
+                          "drop them, or use coding='rate'")
+    if recipe.neuron == "mt" and (recipe.calibration or recipe.bias_shift):
+        raise MethodError("calibration passes and bias shifts act on IF neurons; MT neurons "
+                          "take their thresholds alone: drop them, or use an IF method")
     if recipe.permute is not None and recipe.neuron != "if":
         raise MethodError(
             f"permute={recipe.permute!r} reorders IF spike trains; {recipe.neuron} neurons "
@@ -86,6 +114,11 @@ def _unused_options(recipe: Recipe, rules: set[str]) -> dict[str, str]:
         why.setdefault("per_channel", "θ = λ is one number per layer")
     if recipe.neuron != "tpp":
         why.setdefault("tpp_g", f"it applies to TPP neurons, not {recipe.neuron}")
+    if recipe.neuron != "mt":
+        why.setdefault("mt_thresholds", f"it applies to MT neurons, not {recipe.neuron}")
+    if recipe.threshold != "iterative":
+        why.setdefault("t_max", "it sets the horizon of iterative thresholds; this method's "
+                                f"are {recipe.threshold}")
     fresh = "ftbc" in recipe.calibration and recipe.params["fresh"]
     if recipe.permute is None and recipe.neuron != "tpp" and not fresh:
         why.setdefault("seed", "the method draws nothing at random (no permute, no TPP, "

@@ -9,10 +9,23 @@ from ann2snn.calibration.registry import CALIBRATIONS, parameter_class
 from ann2snn.errors import OptionError
 from ann2snn.functional.permute import PERMUTE_MODES
 from ann2snn.functional.two_phase import TPP_G
-from ann2snn.options import MAX_SEED, Option, boolean, integer, names, one_of, options_of, real
+from ann2snn.options import (
+    MAX_SEED,
+    Option,
+    boolean,
+    integer,
+    names,
+    one_of,
+    optional,
+    options_of,
+    positive_integer,
+    real,
+)
 from ann2snn.snn import NEURON_KINDS
 
-THRESHOLDS = ("lambda", "max", "percentile", "mse", "auto")
+THRESHOLDS = ("lambda", "max", "percentile", "mse", "iterative", "auto")
+#: how a spiking layer's output encodes its activation (docs/methods.md#differential-coding)
+CODINGS = ("rate", "diff")
 NEURONS = tuple(NEURON_KINDS.names())  # the registered neuron kinds
 BIAS_SHIFTS = (None, "rts", "half_level")
 PERMUTE = (None, *PERMUTE_MODES)
@@ -54,6 +67,12 @@ FIELDS = {o.name: o for o in (
            one_of(BIAS_SHIFTS)),
     Option("neuron", "if", "neuron kind", one_of(NEURONS)),
     Option("tpp_g", "floor", "TPP spike budget g(V)", one_of(TPP_G), "--tpp-g"),
+    Option("coding", "rate", "what a spike carries: rate (the activation) or diff (the change "
+           "of the layer's mean rate; T + 1 steps)", one_of(CODINGS), "--coding"),
+    Option("mt_thresholds", 4, "thresholds N of a multi-threshold neuron (spikes ±θ/2^k, "
+           "k < N)", integer(1, 16), "--mt-thresholds", "N"),
+    Option("t_max", None, "the largest T the iterative thresholds are computed for (default: "
+           "the T converted for)", optional(positive_integer), "--t-max", "T"),
     Option("permute", None, "temporal misalignment: permute each IF layer's spike trains "
            "in time", one_of(PERMUTE), "--permute"),
     Option("calibration", (), "calibration passes, in order", _passes),

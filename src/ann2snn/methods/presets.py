@@ -58,3 +58,21 @@ ERRORFREE = register_method(Recipe(
     "halving thresholds (Datta et al., TMLR 2025; reconstructed)",
     threshold="lambda", v0=0.0, bias_shift="half_level", neuron="bitcoded", activations=("qcfs",),
 ))
+MT = register_method(Recipe(
+    "mt", "multi-threshold neurons (one signed graded spike ±θ/2^k per step, k < N), rate "
+    "coding, channel-wise thresholds by iteration on a Gaussian fit of the training data "
+    "(Huang et al., ICML 2025)",
+    threshold="iterative", per_channel=True, v0=0.0, neuron="mt",
+))
+DC = register_method(Recipe(
+    "dc", "differential coding with IF neurons (spikes ±θ carry the change of the mean rate; "
+    "T + 1 steps), channel-wise 99.9th-percentile thresholds, v0 = θ/2 (Huang et al., "
+    "ICML 2025)",
+    threshold="percentile", percentile=99.9, per_channel=True, v0=0.5, coding="diff",
+))
+DCGS = register_method(Recipe(
+    "dcgs", "differential coding with multi-threshold neurons and iterated channel-wise "
+    "thresholds: training-free conversion of ReLU networks at 4-8 steps (Huang et al., "
+    "ICML 2025)",
+    threshold="iterative", per_channel=True, v0=0.0, neuron="mt", coding="diff",
+))

@@ -36,7 +36,9 @@ class Recipe:
     - ``v0``: initial potential as a fraction of θ, or ``"shift"`` for QCFS's ``θ·φ``;
     - ``bias_shift``: ``None``, ``"rts"`` (θ/(2T) added to every spiking layer's bias) or
       ``"half_level"`` (λ/(2L), error-free conversion);
-    - ``neuron``: ``if``, ``tpp`` (with ``tpp_g``) or ``bitcoded``;
+    - ``neuron``: ``if``, ``tpp`` (with ``tpp_g``), ``bitcoded`` or ``mt`` (with
+      ``mt_thresholds``); ``coding``: ``rate`` or ``diff`` (differential coding);
+    - ``t_max``: the T the ``iterative`` thresholds are computed for (None: each T its own);
     - ``permute``: temporal misalignment of each IF layer's output (``layer``/``neuron``);
     - ``calibration``: forward-only calibration passes run after thresholds, in order, with
       their parameters in ``params``;
@@ -53,6 +55,9 @@ class Recipe:
     bias_shift: str | None = FIELDS["bias_shift"].default
     neuron: str = FIELDS["neuron"].default
     tpp_g: str = FIELDS["tpp_g"].default
+    coding: str = FIELDS["coding"].default
+    mt_thresholds: int = FIELDS["mt_thresholds"].default
+    t_max: int | None = FIELDS["t_max"].default
     permute: str | None = FIELDS["permute"].default
     calibration: tuple[str, ...] = FIELDS["calibration"].default
     params: dict = field(default_factory=dict)
@@ -74,7 +79,8 @@ class Recipe:
     def depends_on_timesteps(self) -> bool:
         """True when conversion needs ``T`` (each ``T`` is then its own conversion and run)."""
         return (self.threshold == "mse" or self.bias_shift is not None or self.base is not None
-                or bool(self.calibration) or self.neuron != "if")
+                or bool(self.calibration) or self.neuron not in ("if", "mt")
+                or self.threshold == "iterative" and self.t_max is None)
 
     def option_names(self) -> list[str]:
         """Everything :meth:`with_options` accepts."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import Tensor
 
 from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import if_run_
+from ann2snn.functional.multi_threshold import signed_if_fire
+from ann2snn.snn.coding import coded_run
 from ann2snn.snn.neuron import SpikingNeuron, neuron_kind, param_tensor, runs_in_chunks
 
 
@@ -21,9 +25,12 @@ class IFNeuron(SpikingNeuron):
 
     flexible_buffers = ("threshold", "v0", "bias", "step_bias")
 
-    def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None):
+    def __init__(self, threshold, v0=0.0, bias=0.0, step_bias: Tensor | None = None,
+                 coding: str = "rate"):
         super().__init__()
         self._has_bias = False
+        #: ``diff``: differential coding, signed spikes ±θ (docs/methods.md#differential-coding)
+        self.coding, self.t_max = coding, None
         self.register_buffer("threshold", param_tensor(threshold))
         self.register_buffer("v0", param_tensor(v0))
         self.register_buffer("bias", param_tensor(bias))
@@ -35,11 +42,15 @@ class IFNeuron(SpikingNeuron):
 
     @property
     def chunkable(self) -> bool:  # type: ignore[override]
-        return runs_in_chunks("if", self.permute)
+        return runs_in_chunks("if", self.permute, self.coding)
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
         """``m[t] = (v[t-1] + I[t]) + (b + β[t])``; spikes only when someone records them."""
         theta = self.param(self.threshold, currents)
+        if self.coding == "diff":
+            fire = partial(signed_if_fire, theta=theta)
+            return coded_run(self, currents, lambda m, sent: fire(m, sent=sent),
+                             self.param(self.v0, currents))
         if self.offset == 0:  # one host check per run, none per step
             self._has_bias = bool(self.bias.ne(0).any())
             self.state = torch.empty_like(currents[0])
@@ -82,4 +93,4 @@ class IFNeuron(SpikingNeuron):
             extra += f" bias mean {self.bias.mean().item():.3g}"
         if self.step_bias is not None:
             extra += f" β[{self.step_bias.shape[0]} steps]"
-        return f"θ={theta} v0={v0s}{extra}"
+        return f"θ={theta} v0={v0s}{extra}" + (" diff coding" if self.coding == "diff" else "")

@@ -53,6 +53,10 @@ class SpikingNetwork(nn.Module):
         """How many spiking layers fire only after accumulating all T steps."""
         return sum(1 for _, n in self.neurons() if n.two_phase)
 
+    def setup_steps(self) -> int:
+        """Steps run before the input: 1 under differential coding (the bias step)."""
+        return int(any(n.coding == "diff" for _, n in self.neurons()))
+
     def neurons(self) -> list[tuple[str, SpikingNeuron]]:
         """Spiking layers in network order, with their names."""
         modules = dict(self.net.named_modules())

@@ -15,11 +15,12 @@ def param_tensor(x) -> Tensor:
     return x.detach().clone().float() if isinstance(x, Tensor) else torch.tensor(float(x))
 
 
-def runs_in_chunks(kind: str, permute: str | None) -> bool:
+def runs_in_chunks(kind: str, permute: str | None, coding: str = "rate") -> bool:
     """Whether neurons of ``kind`` can run T in time chunks, carrying state between them:
-    IF neurons without permutation (a permuted train needs all T steps at once; two-phase
-    neurons accumulate all T before firing). The one rule: neurons and recipes read it."""
-    return kind == "if" and permute is None
+    rate-coded IF neurons without permutation (a permuted train needs all T steps at once;
+    two-phase neurons accumulate all T before firing; multi-threshold and differentially
+    coded layers run whole). The one rule: neurons and recipes read it."""
+    return kind == "if" and permute is None and coding == "rate"
 
 
 #: every neuron kind by the name recipes use (``neuron="if"``); ``label`` is how reports and
@@ -67,6 +68,8 @@ class SpikingNeuron(nn.Module):
         #: ``[T, B, ...]`` currents before the layer runs; outputs it returns are the layer's
         self.calibration_step = None
         self.permute: str | None = None  # temporal misalignment of the output: layer | neuron
+        self.coding = "rate"  # or "diff" (docs/methods.md#differential-coding)
+        self.t_max: int | None = None  # the largest T the thresholds hold for (None: any)
         self.seed_value = 0
         self._generator: torch.Generator | None = None
 
