@@ -74,8 +74,7 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
     """Before any work: refuse a ``T`` whose simulation of this batch cannot fit in memory
     (sizes from one sample through the traced ANN, which has the SNN's shapes)."""
     largest, output = forward_checked(lambda s: activation_sizes(gm, s), x)
-    window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute,
-                                                                    recipe.coding))
+    window = SpikingNetwork.window(steps, x.shape[0], runs_in_chunks(recipe.neuron, recipe.permute))
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
     return memory

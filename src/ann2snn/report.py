@@ -168,6 +168,8 @@ def _check_layers(layers, steps: set[int]) -> None:
             _kind(rec, dict, where)
             _name(rec.get("layer"), f"{where}.layer")
             _name(rec.get("kind"), f"{where}.kind")
+            if rec.get("spike_values") is not None:  # written since the graded spikes
+                _name(rec["spike_values"], f"{where}.spike_values")
             _integer(rec.get("neurons"), f"{where}.neurons", 1, 2**53)
             for field in LAYER_NUMBERS:
                 _number(rec.get(field), f"{where}.{field}")

@@ -4,7 +4,13 @@ picture against an independent transcription of the official step-0-bias formula
 import pytest
 import torch
 
-from ann2snn.functional.multi_threshold import diff_run, mt_fire, rate_run, signed_if_fire
+from ann2snn.functional.multi_threshold import (
+    coding_init,
+    diff_run,
+    mt_fire,
+    rate_run,
+    signed_if_fire,
+)
 
 
 def test_the_mt_rule_by_hand():
@@ -35,8 +41,8 @@ def test_rate_coded_mt_equals_the_official_loop():
     torch.manual_seed(0)
     currents = torch.randn(12, 5, 7, dtype=torch.float64) * 0.6 + 0.2
     theta = torch.tensor(1.3, dtype=torch.float64)
-    spikes, out = rate_run(currents, lambda m, sent: mt_fire(m, theta, 5, sent),
-                           torch.zeros((), dtype=torch.float64))
+    spikes, out, _ = rate_run(currents, lambda m, sent: mt_fire(m, theta, 5, sent),
+                              coding_init(currents[0], torch.zeros((), dtype=torch.float64)))
     mem, cumulative = torch.zeros(5, 7, dtype=torch.float64), torch.zeros(5, 7, dtype=torch.float64)
     for t in range(12):
         mem = mem + currents[t]
@@ -69,8 +75,9 @@ def test_differential_coding_equals_the_official_bias_step_formulation():
         exp_in = exp_in + (x - bias) / (t + 1)
         exp_out = exp_out + spike / (t + 1)
         official.append(spike)
-    spikes, out = diff_run(torch.stack(currents), lambda m, s: mt_fire(m, theta, 4, s),
-                           torch.zeros((), dtype=torch.float64))
+    currents = torch.stack(currents)
+    spikes, out, _ = diff_run(currents, lambda m, s: mt_fire(m, theta, 4, s),
+                              coding_init(currents[0], torch.zeros((), dtype=torch.float64)))
     assert torch.allclose(spikes, torch.stack(official), atol=1e-12)
     # what the layer above integrates: y_t = mean sent before t + s_t, whose mean is exp_out
     assert torch.allclose(out.mean(0), exp_out, atol=1e-12)
@@ -81,9 +88,14 @@ def test_a_constant_current_is_sent_at_its_rate(coding):
     """I = 0.3, θ = 1, N = 8: the mean output approaches 0.3 within θ/2^(N-1)/T."""
     currents = torch.full((16, 1), 0.3, dtype=torch.float64)
     theta = torch.tensor(1.0, dtype=torch.float64)
-    _, out = coding(currents, lambda m, s: mt_fire(m, theta, 8, s),
-                    torch.zeros((), dtype=torch.float64))
+    fire = lambda m, s: mt_fire(m, theta, 8, s)  # noqa: E731
+    start = coding_init(currents[0], torch.zeros((), dtype=torch.float64))
+    _, out, _ = coding(currents, fire, start)
     assert abs(float(out.mean()) - 0.3) <= 1 / 16
+    # in two chunks, carrying the state: the same outputs
+    _, first, state = coding(currents[:5], fire, start)
+    _, second, _ = coding(currents[5:], fire, state, 5)
+    assert torch.equal(torch.cat([first, second]), out)
 
 
 class _OfficialMTDiff:

@@ -48,7 +48,8 @@ def test_dcgs_tracks_the_ann_as_t_grows(net_and_data):
     gaps = []
     for steps in (2, 16):
         snn = ann2snn.convert(model, "dcgs", calib=[x], timesteps=steps)
-        gaps.append(float((decode(snn(x, steps))[-1] - ann).abs().mean()))
+        with torch.no_grad():
+            gaps.append(float((decode(snn(x, steps))[-1] - ann).abs().mean()))
     assert gaps[1] < gaps[0]
 
 
@@ -81,3 +82,41 @@ def test_nir_refuses_differential_coding_even_lossy(net_and_data):
         export_graph(snn)
     with pytest.raises(NotExact, match="differentially coded layers have no NIR form"):
         export_graph(snn, lossy=True)
+
+
+@pytest.mark.parametrize("method, options", [("dcgs", {"t_max": 8}), ("mt", {"t_max": 8}),
+                                             ("dc", {})])
+def test_time_chunks_give_the_same_run(net_and_data, method, options):
+    model, x, _ = net_and_data
+    snn = ann2snn.convert(model, method, calib=[x], **options)
+    assert torch.equal(snn(x, 8, chunk=3), snn(x, 8, chunk=0))
+
+
+def test_graded_spikes_cost_one_accumulate_per_synapse_by_hand():
+    """Linear(2, 3) -> MT -> Linear(3, 2): a neuron sending ±θ/2^k costs its fan-out (2
+    synapses) whatever k; counted from the spikes the run emits."""
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
+        model[0].bias.zero_()
+    x = torch.tensor([[0.3, 0.9]])
+    report = ann2snn.evaluate(model.eval(), [(x, torch.tensor([0]))], [4], "mt", calib=[x],
+                              threshold="max")
+    snn = ann2snn.convert(model.eval(), "mt", calib=[x], timesteps=4, threshold="max")
+    events = 0
+    def count(spikes, values, offset):
+        nonlocal events
+        events += int(spikes.sum())
+    snn.neurons()[0][1].observer = count
+    snn(x, 4)
+    row = report["snn"][0]
+    assert events > 0 and row["sops"] == events * 2
+    assert row["spikes_per_neuron"] == pytest.approx(events / 3)
+
+
+def test_reports_say_what_a_spike_carries(net_and_data):
+    model, x, data = net_and_data
+    for method, values in (("dcgs", "{0, ±θ/2^k, k < 4}"), ("dc", "{0, ±θ}"),
+                           ("robust", "{0, θ}")):
+        report = ann2snn.evaluate(model, data, [4], method, calib=[x])
+        assert {r["spike_values"] for r in report["layers"]["4"]} == {values}

@@ -22,8 +22,8 @@ class LayerMeter:
     """Sums for one spiking layer over the batches of an evaluation."""
 
     def __init__(self, name: str, kind: str, synapses: Tensor, routing: Tensor,
-                 snapshots: list[int]):
-        self.name, self.kind = name, kind
+                 snapshots: list[int], alphabet: str = "{0, θ}"):
+        self.name, self.kind, self.alphabet = name, kind, alphabet
         self.synapses = synapses.flatten().double()
         self.routing = routing.flatten().double()
         self.neurons = self.synapses.numel()
@@ -85,7 +85,8 @@ class LayerMeter:
         """This layer's costs per inference at ``T = t``."""
         per = max(self.samples, 1)
         spikes = float(self.spikes[:t].sum()) / per
-        return {"layer": self.name, "kind": self.kind, "neurons": self.neurons,
+        return {"layer": self.name, "kind": self.kind, "spike_values": self.alphabet,
+                "neurons": self.neurons,
                 "spikes_per_neuron": spikes / self.neurons,
                 "firing_rate": spikes / (self.neurons * t),
                 "sops": float(self.sops[:t].sum()) / per,
@@ -100,7 +101,8 @@ class CostMeter:
         self.snn, self.fanout = snn, fanout
         self.two_phase, self.setup = snn.two_phase_layers(), snn.setup_steps()
         self.layers = {name: LayerMeter(name, n.label, fanout.synapses[name], fanout.routing[name],
-                                        snapshots) for name, n in snn.neurons()}
+                                        snapshots, n.spike_alphabet())
+                       for name, n in snn.neurons()}
         for name, neuron in snn.neurons():
             neuron.observer = self.layers[name]
 

@@ -47,11 +47,18 @@ def signed_if_fire(m: Tensor, theta: Tensor, sent: Tensor | None) -> Tensor:
     return spike
 
 
-def rate_run(currents: Tensor, fire: Fire, v0: Tensor) -> tuple[Tensor, Tensor]:
+def coding_init(like: Tensor, v0: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The state ``(m, ȳ, sent)`` before step 1: ``m = v0``, nothing sent."""
+    m = torch.zeros_like(like) + v0
+    return m, torch.zeros_like(m), torch.zeros_like(m)
+
+
+def rate_run(currents: Tensor, fire: Fire, state: tuple, offset: int = 0
+             ) -> tuple[Tensor, Tensor, tuple]:
     """Rate coding: ``m += I_t``, ``s_t = fire(m, sent)``, ``m -= s_t``, ``sent += s_t``.
-    ``[T, B, ...]`` currents -> ``(spikes s, outputs s)``."""
-    m = torch.zeros_like(currents[0]) + v0
-    sent = torch.zeros_like(m)
+    ``[T, B, ...]`` currents from step ``offset + 1`` on, and the state before them ->
+    ``(spikes s, outputs s, state after)``."""
+    m, mean, sent = state
     out = torch.empty_like(currents)
     for t in range(currents.shape[0]):
         m = m + currents[t]
@@ -59,15 +66,15 @@ def rate_run(currents: Tensor, fire: Fire, v0: Tensor) -> tuple[Tensor, Tensor]:
         m = m - s
         sent = sent + s
         out[t] = s
-    return out, out
+    return out, out, (m, mean, sent)
 
 
-def diff_run(currents: Tensor, fire: Fire, v0: Tensor) -> tuple[Tensor, Tensor]:
-    """Differential coding (module docstring): ``[T, B, ...]`` rate-picture currents ->
-    ``(sent spikes s_t, outputs y_t = ȳ_{t−1} + s_t)``."""
-    m = torch.zeros_like(currents[0]) + v0
-    mean = torch.zeros_like(m)  # ȳ: the mean rate sent so far
-    sent = torch.zeros_like(m)  # Σ y: the total sent in the rate picture
+def diff_run(currents: Tensor, fire: Fire, state: tuple, offset: int = 0
+             ) -> tuple[Tensor, Tensor, tuple]:
+    """Differential coding (module docstring): ``[T, B, ...]`` rate-picture currents from
+    step ``offset + 1`` on -> ``(sent spikes s_t, outputs y_t = ȳ_{t−1} + s_t, state)``;
+    ``ȳ`` is the mean rate sent so far, ``sent`` the total ``Σ y``."""
+    m, mean, sent = state
     spikes, out = torch.empty_like(currents), torch.empty_like(currents)
     for t in range(currents.shape[0]):
         m = m + currents[t] - mean
@@ -77,5 +84,5 @@ def diff_run(currents: Tensor, fire: Fire, v0: Tensor) -> tuple[Tensor, Tensor]:
         sent = sent + s
         out[t] = mean + s
         spikes[t] = s
-        mean = mean + s / (t + 1)
-    return spikes, out
+        mean = mean + s / (offset + t + 1)
+    return spikes, out, (m, mean, sent)

@@ -22,6 +22,9 @@ class BitCodedNeuron(TwoPhaseNeuron):
 
     flexible_buffers = ("threshold", "bias")
 
+    def spike_alphabet(self) -> str:
+        return "{0, T·2^(T-t)·λ/L} at step t"
+
     def __init__(self, lam, levels: int, bias=0.0):
         super().__init__()
         self.levels = int(levels)

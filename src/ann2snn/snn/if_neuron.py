@@ -42,7 +42,7 @@ class IFNeuron(SpikingNeuron):
 
     @property
     def chunkable(self) -> bool:  # type: ignore[override]
-        return runs_in_chunks("if", self.permute, self.coding)
+        return runs_in_chunks("if", self.permute)
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
         """``m[t] = (v[t-1] + I[t]) + (b + β[t])``; spikes only when someone records them."""
@@ -77,6 +77,9 @@ class IFNeuron(SpikingNeuron):
         if bias.dim() == 2 and sample_ndim > 1:
             bias = bias.reshape(*bias.shape, *([1] * (sample_ndim - 1)))
         return bias.to(currents.dtype)
+
+    def spike_alphabet(self) -> str:
+        return "{0, ±θ}" if self.coding == "diff" else "{0, θ}"
 
     def describe(self) -> str:
         th = self.threshold

@@ -8,7 +8,7 @@ from torch import Tensor
 
 from ann2snn.functional.multi_threshold import mt_fire
 from ann2snn.snn.coding import coded_run
-from ann2snn.snn.neuron import SpikingNeuron, neuron_kind, param_tensor
+from ann2snn.snn.neuron import SpikingNeuron, neuron_kind, param_tensor, runs_in_chunks
 
 
 @neuron_kind("mt", "MT")
@@ -19,7 +19,6 @@ class MTNeuron(SpikingNeuron):
     channel; ``t_max``: the largest T they were computed for (None: any)."""
 
     flexible_buffers = ("threshold", "v0")
-    chunkable = False
 
     def __init__(self, threshold, thresholds: int = 4, v0=0.0, coding: str = "rate",
                  t_max: int | None = None):
@@ -28,11 +27,18 @@ class MTNeuron(SpikingNeuron):
         self.register_buffer("threshold", param_tensor(threshold))
         self.register_buffer("v0", param_tensor(v0))
 
+    @property
+    def chunkable(self) -> bool:  # type: ignore[override]
+        return runs_in_chunks("mt", self.permute)
+
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         theta = self.param(self.threshold, currents)
         fire = partial(mt_fire, theta=theta, thresholds=self.thresholds)
         return coded_run(self, currents, lambda m, sent: fire(m, sent=sent),
                          self.param(self.v0, currents))
+
+    def spike_alphabet(self) -> str:
+        return f"{{0, ±θ/2^k, k < {self.thresholds}}}"
 
     def describe(self) -> str:
         th = self.threshold

@@ -100,6 +100,8 @@ class SpikingNetwork(nn.Module):
             x = x.contiguous(memory_format=CHANNELS_LAST)
         batch = x.shape[0]
         neurons = [n for _, n in self.neurons()]
+        for neuron in neurons:
+            neuron.check_horizon(steps)
         chunk = self.window(steps, batch, all(n.chunkable for n in neurons), chunk)
         self.check_memory(x, steps, chunk)
         outputs = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ann2snn.errors import MethodError
 from ann2snn.functional.permute import permute_time
 from ann2snn.registry import Registry
 from ann2snn.snn.time import channelwise, fold_time, unfold_time
@@ -15,12 +16,12 @@ def param_tensor(x) -> Tensor:
     return x.detach().clone().float() if isinstance(x, Tensor) else torch.tensor(float(x))
 
 
-def runs_in_chunks(kind: str, permute: str | None, coding: str = "rate") -> bool:
+def runs_in_chunks(kind: str, permute: str | None) -> bool:
     """Whether neurons of ``kind`` can run T in time chunks, carrying state between them:
-    rate-coded IF neurons without permutation (a permuted train needs all T steps at once;
-    two-phase neurons accumulate all T before firing; multi-threshold and differentially
-    coded layers run whole). The one rule: neurons and recipes read it."""
-    return kind == "if" and permute is None and coding == "rate"
+    IF and MT neurons (either coding) without permutation (a permuted train needs all T
+    steps at once; two-phase neurons accumulate all T before firing). The one rule: neurons
+    and recipes read it."""
+    return kind in ("if", "mt") and permute is None
 
 
 #: every neuron kind by the name recipes use (``neuron="if"``); ``label`` is how reports and
@@ -86,6 +87,17 @@ class SpikingNeuron(nn.Module):
         if self._generator is None or self._generator.device != device:
             self._generator = torch.Generator(device=device).manual_seed(self.seed_value)
         return self._generator
+
+    def spike_alphabet(self) -> str:
+        """The values one spike of this layer can carry (reports record it)."""
+        return "{0, θ}"
+
+    def check_horizon(self, steps: int) -> None:
+        """Refuse a run of ``steps`` past the ``t_max`` the layer's thresholds hold for."""
+        if self.t_max is not None and steps > self.t_max:
+            raise MethodError(f"this network's thresholds were computed for T <= {self.t_max} "
+                              f"(t_max), but it runs T = {steps}: convert again with t_max >= "
+                              f"{steps}")
 
     def set_time(self, steps: int, batch: int, offset: int = 0) -> None:
         """Run ``steps`` steps of ``batch`` samples next, starting at step ``offset``."""
