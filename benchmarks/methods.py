@@ -33,6 +33,7 @@ CONFIGS = [
     ("ftbc", {"base": "snnc-light"}), ("ftbc", {"base": "mse-shift"}),
     ("robust", {"permute": "layer"}), ("opi", {"permute": "layer"}),
     ("tpp", {"base": "snnc-light"}), ("tpp", {"base": "snnc-light", "tpp_g": "rate"}),
+    ("mt", {}), ("dc", {}), ("dcgs", {}), ("dcgs", {"mt_thresholds": 8}),
 ]
 
 

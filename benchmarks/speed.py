@@ -9,6 +9,7 @@ batch), batch 128, at each T:
   accuracies (and agreement of the predictions) of both;
 - ``tpp`` (g = floor), ``errorfree``: two-phase networks (QCFS, random weights) / one ANN
   pass, and their gap to the full spike-train reference in float64;
+- ``graded_and_differential``: ``mt``, ``dc``, ``dcgs`` on ResNet-20, seconds / (T · ANN);
 - calibration: seconds of each calibrated preset (``thresholds_s``: the rest of its conversion,
   MSE or percentile thresholds included) and ``ann_passes_per_step`` = seconds /
   (T · one ANN pass over its calibration data); FTBC against the whole-network reference
@@ -129,6 +130,22 @@ def two_phase(name: str, x, steps, repeats) -> list[dict]:
     return rows
 
 
+@torch.no_grad()
+def coded(model, x, calib, steps, repeats) -> dict:
+    """mt, dc and dcgs (thresholds for each T) on ResNet-20: seconds / (T · one ANN pass)."""
+    out = {}
+    for name in ("mt", "dc", "dcgs"):
+        rows = []
+        for t in steps:
+            options = {} if name == "dc" else {"t_max": t}
+            snn = ann2snn.convert(model, name, calib=[c for c, _ in calib], **options)
+            best = race({"ann": lambda: model(x), "snn": lambda s=snn, t=t: s(x, t)}, repeats)
+            rows.append({"T": t, "ann_s": round(best["ann"], 4), "snn_s": round(best["snn"], 3),
+                         "snn_vs_T_ann": round(best["snn"] / (t * best["ann"]), 3)})
+        out[name] = rows
+    return out
+
+
 def _reference_gap(model, snn, x, steps) -> float:
     """Largest output difference between the closed-form count-coded path and full spike
     trains, in float64 (in float32 the two sum in different orders, and a floor can flip)."""
@@ -221,6 +238,7 @@ def main() -> int:
         result["vgg16_random"] = simulation(vgg, batches[:1], calib[:1], steps, 1)
     result["tpp"] = two_phase("tpp", batches[0][0], steps, args.repeats)
     result["errorfree"] = two_phase("errorfree", batches[0][0], steps, args.repeats)
+    result["graded_and_differential"] = coded(resnet, batches[0][0], calib, steps, args.repeats)
     result["calibration"] = calibration(resnet, train_batches(9), 8)  # FTBC: B = 5 + 4 held out
     result["ftbc_vs_whole_network"] = ftbc_against_reference(resnet, calib[:2], 8)
     one, many = peak_memory(1), peak_memory(64)
