@@ -33,6 +33,7 @@ from ann2snn.run_options import TIMESTEP_LIST
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import runs_in_chunks
+from ann2snn.text import plural
 
 
 @torch.no_grad()
@@ -55,7 +56,8 @@ def progress_bar(iterable, enabled: bool, desc: str, total: int | None = None):
     if not enabled:
         return iterable
     if not sys.stderr.isatty():
-        stage(True, f"{desc}: {total if total is not None else 'all'} batches")
+        stage(True, f"{desc}: " + (plural(total, "batch", "batches") if total is not None
+                                   else "all batches"))
         return iterable
     from tqdm.auto import tqdm
 

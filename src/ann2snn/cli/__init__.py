@@ -1,4 +1,5 @@
-"""The ``ann2snn`` command line: ``demo``, ``train``, ``evaluate``, ``convert``, ``methods``."""
+"""The ``ann2snn`` command line: ``demo``, ``train``, ``evaluate``, ``compare``, ``report``,
+``convert``, ``export``, ``methods``, ``models``."""
 
 from __future__ import annotations
 
@@ -13,18 +14,20 @@ from ann2snn.cli.options import (
     add_network_options,
     seed,
 )
+from ann2snn.cli.terms import in_cli_terms
 from ann2snn.errors import Ann2SnnError, ConversionError
 from ann2snn.run_options import EPOCHS, INPUT_SHAPE, LIMIT, TIMESTEP_LIST, TIMESTEPS
 from ann2snn.training.config import OPTIONS as TRAIN_OPTIONS
 
 
 def _add_demo(sub) -> None:
-    demo = sub.add_parser("demo", help="train two small CNNs on the embedded digits data, "
+    demo = sub.add_parser("demo", help="train four small CNNs on the embedded digits data, "
                                        "convert them with every preset, print a table",
-                          description="Train a ReLU and a QCFS CNN on scikit-learn's digits "
-                                      "(fixed 25%% test split), convert them with every "
+                          description="Train four small CNNs on scikit-learn's digits (fixed "
+                                      "25% test split): ReLU, QCFS L = 4, QCFS L = 15 and QCFS "
+                                      "L = 15 with bit sparsity (errorfree only); convert each with every "
                                       "registered preset that applies, and print accuracy at "
-                                      "T = 1, 2, 4, 8, 16, 32 beside the ANN's.")
+                                      "T = 1, 2, 4, 8, 16, 32 beside the ANN's, and the costs.")
     demo.add_argument("--json", metavar="PATH", help="write the list of reports to PATH")
     EPOCHS.add_to(demo, default=EPOCHS.default)
     demo.add_argument("--seed", type=seed, default=0, help="random seed (0)")
@@ -33,7 +36,9 @@ def _add_demo(sub) -> None:
 
 def _add_sweep_options(parser, what: str) -> None:
     """--timesteps, --limit, --json of evaluate and compare."""
-    TIMESTEP_LIST.add_to(parser, default=TIMESTEP_LIST.default)
+    TIMESTEP_LIST.add_to(parser, default=None, help="comma-separated T values (evaluate "
+                         "--snn: the T the file was converted for, if its method depends on T)"
+                         if what == "the report" else None)
     LIMIT.add_to(parser)
     parser.add_argument("--json", metavar="PATH", help=f"write {what} to PATH")
 
@@ -180,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     methods = sub.add_parser("methods", help="list the registered conversion methods",
                              description="List the registered conversion methods (presets).")
     methods.set_defaults(func=C.cmd_methods)
+    models = sub.add_parser("models", help="list the registered models",
+                            description="List the registered models with the input they are "
+                                        "built for and their default classes.")
+    models.set_defaults(func=C.cmd_models)
     return parser
 
 
@@ -201,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Ann2SnnError as exc:
-        print(f"ann2snn: error: {error_text(exc)}", file=sys.stderr)
+        print(f"ann2snn: error: {in_cli_terms(error_text(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ann2snn: interrupted", file=sys.stderr)

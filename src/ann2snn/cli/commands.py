@@ -14,6 +14,8 @@ from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import get_method
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.outputs import check_distinct, check_output_file, write_json, write_text
+from ann2snn.run_options import TIMESTEP_LIST
+from ann2snn.text import plural
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -127,6 +129,13 @@ def _sweep(args: argparse.Namespace, run, load=_network) -> tuple:
     return net, procs, result
 
 
+def stored_steps(snn) -> list[int]:
+    """The T a saved network was converted for (its method depends on T), else the default
+    list."""
+    made_for = snn.info.timesteps
+    return [made_for] if made_for is not None else list(TIMESTEP_LIST.default)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ann2snn.evaluate import evaluate
 
@@ -137,11 +146,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             net, saved["snn"] = _saved_network(a)
             return net
         _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
-            model, test, args.timesteps, snn=saved["snn"], **shared), load)
+            model, test, args.timesteps or stored_steps(saved["snn"]), snn=saved["snn"],
+            **shared), load)
     else:
         options = _check_method(args)
         _, procs, report = _sweep(args, lambda model, test, calib, shared: evaluate(
-            model, test, args.timesteps, args.method, calib, **shared, **options))
+            model, test, args.timesteps or TIMESTEP_LIST.default, args.method, calib,
+            **shared, **options))
     if procs.main:
         ann = report["ann"]
         print(f"ANN accuracy: {ann['accuracy']:.4f}  energy {ann['energy_uj']:.4g} µJ "
@@ -149,7 +160,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for row in report["snn"]:
             print(f"SNN T={row['T']:<4d} accuracy: {row['accuracy']:.4f}  spikes/neuron "
                   f"{row['spikes_per_neuron']:.3f}  energy {row['energy_uj']:.4g} µJ "
-                  f"({row['energy_ratio']:.3f} x ANN)  latency {row['latency_steps']} steps")
+                  f"({row['energy_ratio']:.3f} x ANN)  latency {plural(row['latency_steps'], 'step')}")
         if args.json:
             write_json(report, args.json)
     return 0
@@ -162,7 +173,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     methods = _method_list(args.methods)
     options = method_options(args)
     _, procs, result = _sweep(args, lambda model, test, calib, shared: compare(
-        model, test, args.timesteps, calib, methods=methods,
+        model, test, args.timesteps or TIMESTEP_LIST.default, calib, methods=methods,
         log=_say if shared["progress"] else (lambda m: None), **shared, **options))
     if procs.main:
         table = format_compare_table(result)
@@ -213,6 +224,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     snn = convert(net.model.to(device), args.method, calibration_batches(net, args),
                   timesteps=args.timesteps, calib_batches=args.calib_batches, device=device,
                   maxpool=args.maxpool, **options)
+    if snn.info.input_shape is None and net.input_shape is not None:
+        snn.info.input_shape = net.input_shape  # θ = λ read no data: the record knows the shape
     save_snn(snn, args.out)
     print(f"wrote {args.out}: {net.name} converted by {args.method}"
           f"{f' for T={args.timesteps}' if args.timesteps else ''}; {snn.summary()}")
@@ -237,7 +250,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     meta = train(cfg)
     if meta.get("history") and os.environ.get("RANK", "0") == "0":
         print(f"{args.out}: test accuracy {meta['history'][-1]['test_accuracy']:.4f} after "
-              f"{meta['history'][-1]['epoch']} epochs")
+              f"{plural(meta['history'][-1]['epoch'], 'epoch')}")
     return 0
 
 
@@ -253,6 +266,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {snn.method} network as NIR ({len(snn.neurons())} spiking layers, "
           f"{'lossy: ' + str(len(lost)) + ' losses' if lost else 'exact'}; input: the "
           "normalised image, output: average over the T steps)")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from ann2snn.models.registry import MODELS
+
+    for name in MODELS.names():
+        meta = MODELS.meta(name)
+        shape = "x".join(map(str, meta.get("input_shape", ()))) or "?"
+        doc = (MODELS.get(name).__doc__ or "").replace("``", "").strip().splitlines()
+        print(f"{name:10s} input {shape:8s} {meta.get('num_classes', '?')} classes by default"
+              f"{'  ' + doc[0] if doc else ''}")
+    print("any model: --model package.module:function (a function or nn.Module class you "
+          "wrote); with --dataset, the classes and input size come from the data")
     return 0
 
 

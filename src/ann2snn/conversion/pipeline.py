@@ -102,7 +102,8 @@ def _resolve(c: Conversion) -> None:
             f"method {recipe.name!r} needs {'/'.join(recipe.activations)} activations, but "
             f"{wrong[0].name!r} ({wrong[0].origin}) is {wrong[0].kind}"
             f"{f' (and {len(wrong) - 1} more)' if len(wrong) > 1 else ''}; pick a method "
-            "for this network (see `ann2snn methods`) or train it with the right activation")
+            "for this network (see `ann2snn methods`) or fine-tune it into one "
+            f"(`ann2snn train --weights W --activation {recipe.activations[0]} ...`)")
     c.rules = {s.name: site_rule(recipe, s.lam) for s in c.sites}
     check_options(recipe, set(c.rules.values()), calib_batches=c.calib_batches)
     c.recipe = recipe

@@ -25,7 +25,7 @@ from torch import fx
 from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError
 from ann2snn.export.nir_encodings import ENCODINGS, encode_neuron, no_encoding
-from ann2snn.export.nir_losses import LOSSY_IF, NotExact, losses
+from ann2snn.export.nir_losses import LOSSY_IF, NotExact, grouped, losses
 from ann2snn.graph.ops import op_of
 from ann2snn.run_options import INPUT_SHAPE
 from ann2snn.snn.memory import node_shapes
@@ -100,7 +100,7 @@ def export_graph(snn: SpikingNetwork, input_shape: tuple[int, ...] | None = None
 
     lost = losses(snn)
     if lost and not lossy:
-        raise NotExact("not exactly exportable to NIR: " + "; ".join(lost)
+        raise NotExact("not exactly exportable to NIR: " + "; ".join(grouped(lost))
                        + " (--lossy exports native NIR IF layers and lists every loss)")
     b = _Builder(nir, snn, input_shape, lossy)
     for node in snn.net.graph.nodes:

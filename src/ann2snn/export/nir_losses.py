@@ -32,3 +32,17 @@ def losses(snn: SpikingNetwork) -> list[str]:
             found.append(f"{name}: a constant neuron bias (rts, mse-shift, snnc-light) would round "
                          "differently folded into the layer before")
     return found
+
+
+def grouped(lost: list[str], shown: int = 3) -> list[str]:
+    """``name: reason`` lines as one line per reason: ``reason (19 layers: a, b, c, ...)``."""
+    by_reason: dict[str, list[str]] = {}
+    for line in lost:
+        name, _, reason = line.partition(": ")
+        by_reason.setdefault(reason, []).append(name)
+    out = []
+    for reason, names in by_reason.items():
+        listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+        count = f"{len(names)} layers: " if len(names) > 1 else ""
+        out.append(f"{reason} ({count}{listed})")
+    return out

@@ -40,6 +40,7 @@ class LoadedNetwork:
     data: str | None = None
     dataset_options: dict = field(default_factory=dict)
     checkpoint: str | None = None
+    input_shape: tuple[int, ...] | None = None  # one sample, as the data gives it
 
 
 def load_network(*, checkpoint: str | None = None, model: str | None = None,
@@ -65,8 +66,15 @@ def load_network(*, checkpoint: str | None = None, model: str | None = None,
         name = dataset or meta.get("dataset")
         options = {**(meta["dataset_options"] if name == meta.get("dataset") else {}),
                    **(parse_dataset_options(name, dataset_options) if dataset_options else {})}
+        if data is None and meta.get("data") and name == meta.get("dataset") \
+                and not Path(meta["data"]).exists():
+            raise Ann2SnnError(f"the data path {meta['data']} recorded in the checkpoint "
+                               f"{source} does not exist (moved?); pass --data PATH")
+        shape = meta.get("input_shape")
+        shape = tuple(shape) if isinstance(shape, list) and all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape) else None
         return LoadedNetwork(with_normalization(net, norm), meta["model"], norm, name,
-                             data or meta.get("data"), options, str(source))
+                             data or meta.get("data"), options, str(source), shape)
     if model is None or dataset is None:
         raise Ann2SnnError("pass --checkpoint DIR (from `ann2snn train`), or --model and --dataset")
     return _from_parts(model, weights, dataset, data,
@@ -100,7 +108,7 @@ def _from_parts(model, weights, dataset, data, dataset_options, normalize, activ
                 f"(ann2snn train --weights {weights} --activation {activation})")
         load_state_checked(net, state, Path(weights).name)
     return LoadedNetwork(with_normalization(net, norm), model, norm, dataset, data,
-                         dict(dataset_options))
+                         dict(dataset_options), input_shape=tuple(shape))
 
 
 def model_from_architecture(record, what: str, trusted: str | None = None) -> nn.Module:

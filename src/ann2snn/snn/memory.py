@@ -15,6 +15,7 @@ from torch import Tensor, fx
 from ann2snn.devices import available_bytes
 from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.text import plural
 
 LIVE_WINDOW_TENSORS = 4
 LIVE_OUTPUT_TENSORS = 3
@@ -88,7 +89,8 @@ def check_fits(largest: int, output: int, steps: int, batch: int, window: int,
                 f"(about {need / 2**30:.3g} GiB needed)")
     if need > free:
         raise Ann2SnnError(
-            f"simulating T = {steps} steps of {batch} samples needs about {need / 2**30:.3g} GiB "
+            f"simulating T = {plural(steps, 'step')} of {plural(batch, 'sample')} needs about "
+            f"{need / 2**30:.3g} GiB "
             f"({largest} values per sample in the largest layer, {output} outputs per step) but "
             f"{free / 2**30:.3g} GiB are free on {torch.device(device).type}; lower T or the "
             "batch size (--batch-size)"

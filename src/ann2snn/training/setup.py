@@ -53,7 +53,8 @@ def build_model(cfg: TrainConfig, train_plain: Dataset, device, log, new_run: bo
     alpha = distill_alpha(cfg, relu_weights)
     meta = {"model": cfg.model, "num_classes": num_classes, "model_options": options,
             "activation": cfg.activation, "levels": cfg.levels if cfg.activation == "qcfs" else None,
-            "normalization": norm.as_dict(), "dataset": cfg.dataset, "data": cfg.data,
+            "normalization": norm.as_dict(), "dataset": cfg.dataset,
+            "data": str(Path(cfg.data).resolve()) if cfg.data else None,
             "dataset_options": cfg.dataset_options, "input_shape": list(shape),
             "distillation": {"alpha": alpha, "temperature": cfg.distill_temperature,
                              "teacher": cfg.teacher or cfg.weights} if alpha else None}

@@ -35,6 +35,7 @@ from ann2snn.models.checkpoint import (
     save_checkpoint,
 )
 from ann2snn.models.weights import load_state_checked, read_state_dict
+from ann2snn.text import plural
 from ann2snn.training.config import RUN_FIELDS, TrainConfig, check_config, learning_rate
 from ann2snn.training.control import EpochSampler, StopFlag
 from ann2snn.training.loop import correct_and_total, make_optimizer, make_scheduler, train_one_epoch
@@ -156,7 +157,7 @@ def _restore(run: Run, state: dict | None, say) -> dict | None:
     run.start_epoch, run.start_step, run.history = state["epoch"], state["step"], old["history"]
     run.partial = tuple(state["partial"])
     if run.start_epoch >= cfg.epochs:
-        say(f"{cfg.out} is complete ({cfg.epochs} epochs); nothing to do")
+        say(f"{cfg.out} is complete ({plural(cfg.epochs, 'epoch')}); nothing to do")
         return old
     say(f"resuming {cfg.out} at epoch {run.start_epoch + 1}, step {run.start_step}")
     return None
