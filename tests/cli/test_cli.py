@@ -10,7 +10,8 @@ from ann2snn.models import create_model
 
 
 @pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["compare"],
-                                     ["report"], ["convert"], ["export"], ["methods"]])
+                                     ["report"], ["convert"], ["export"], ["methods"],
+                                     ["models"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])
@@ -21,7 +22,7 @@ def test_help_on_every_command(command, capsys):
 def test_every_subcommand_is_tested_for_help():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(sub.choices) == {"demo", "train", "evaluate", "compare", "report", "convert",
-                                "export", "methods"}
+                                "export", "methods", "models"}
 
 
 def test_evaluate_writes_the_report(tmp_path):
