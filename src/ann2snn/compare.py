@@ -14,6 +14,7 @@ from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.evaluate import check_timestep_list, evaluate
 from ann2snn.methods import get_method, list_methods
 from ann2snn.report import versions
+from ann2snn.reporting.recommend import at_chance, recommend
 from ann2snn.reporting.table import pareto, rows_of
 
 FORMAT = "ann2snn.compare/1"
@@ -55,10 +56,13 @@ def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: I
     if not reports:
         raise MethodError(f"no method applies to this network: {skipped}")
     rows = rows_of(reports)
-    marks = pareto(rows)
+    classes = ann_cache.get("classes")
+    live = [i for i, r in enumerate(rows) if not at_chance(r, classes)]
+    marks = dict(zip(live, pareto([rows[i] for i in live])))  # chance rows are never optimal
     return {"format": FORMAT, "dataset": dataset, "model": model_name or type(model).__name__,
-            "timesteps": steps, "reports": reports, "skipped": skipped,
-            "pareto": [[r["method"], r["T"]] for r, m in zip(rows, marks) if m],
+            "timesteps": steps, "reports": reports, "skipped": skipped, "classes": classes,
+            "pareto": [[r["method"], r["T"]] for i, r in enumerate(rows) if marks.get(i)],
+            "recommendation": recommend(rows, steps, classes),
             "seconds": round(time.perf_counter() - started, 3), "versions": versions()}
 
 

@@ -142,6 +142,7 @@ def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) 
     correct = int((logits.argmax(-1) == y).sum())
     if cache is not None:
         cache[index] = correct
+        cache.setdefault("classes", int(logits.shape[-1]))
     return correct
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ann2snn.reporting.escape import markdown as md
+from ann2snn.reporting.recommend import recommendation_lines
 
 #: what a row is judged on: accuracy up, energy and latency down
 OBJECTIVES = (("accuracy", 1), ("energy_uj", -1), ("latency_steps", -1))
@@ -114,6 +115,11 @@ def format_compare_table(result: dict, marks: list[bool] | None = None) -> str:
                      f"µJ per inference. `*`: Pareto-optimal in accuracy, energy and latency.")
     for method, reason in result.get("skipped", {}).items():
         lines.append(f"- {md(method)} does not apply: {md(reason)}")
+    if result.get("recommendation"):
+        lines += ["", *recommendation_lines(result["recommendation"], md)]
+    seconds = [f"{md(r['method'])} {sum(r.get('seconds', {}).values()):.0f} s"
+               for r in result["reports"]]
+    lines.append(f"\nSeconds per method: {', '.join(seconds)}.")
     return "\n".join(lines)
 
 
