@@ -109,7 +109,8 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(snn_file, full_dis
     for args in (["export", str(snn_file), "--out", str(full_disk / "x.nir")],
                  ["report", str(report), "--out", str(full_disk / "r")],
                  ["convert", "--model", "small_cnn", "--dataset", "digits", "--normalize",
-                  "digits", "--out", str(full_disk / "c.safetensors"), "--calib-batches", "1"]):
+                  "digits", "--method", "robust", "--out", str(full_disk / "c.safetensors"),
+                  "--calib-batches", "1"]):
         refused(args, capsys, "No space left on device", full_disk, ["filler"])
     with pytest.raises(Ann2SnnError, match="No space left on device; nothing was written"):
         ann2snn.save_snn(ann2snn.load_snn(snn_file), full_disk / "s.safetensors")

@@ -24,7 +24,7 @@ from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import Ann2SnnError, MethodError, OptionError
 from ann2snn.methods import get_method
-from ann2snn.methods.compose import check_horizon
+from ann2snn.methods.compose import auto_method, check_horizon
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.options import integer
@@ -214,12 +214,18 @@ def evaluate(
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
     check_flags(progress=progress, skip_inapplicable=skip_inapplicable, costs=costs)
-    recipe = get_method(method or DEFAULT_METHOD, **options) if snn is None else converted_recipe(
-        snn, steps, method, options, calib=calib, calib_batches=calib_batches, maxpool=maxpool)
+    if snn is not None:
+        recipe = converted_recipe(snn, steps, method, options, calib=calib,
+                                  calib_batches=calib_batches, maxpool=maxpool)
+    elif (method or DEFAULT_METHOD) != "auto":
+        recipe = get_method(method or DEFAULT_METHOD, **options)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
+    prep = prepare_ann(model, maxpool)  # prepared once for all T
+    if snn is None and (method or DEFAULT_METHOD) == "auto":
+        recipe = get_method(auto_method({s.kind for s in prep.sites}), **options)
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
-    first, prep = next(batches), prepare_ann(model, maxpool)  # prepared once for all T
+    first = next(batches)
     memory = check_simulation_memory(prep.gm, first[0], max(steps), recipe, device, progress)
     started = time.perf_counter()
     snns, skipped = _networks(prep, model, recipe, snn, calib, steps, device=device,

@@ -43,9 +43,12 @@ def _network(args: argparse.Namespace):
 
 
 def _check_method(args: argparse.Namespace) -> dict:
+    """The method options, checked before any work (``auto``: once the network says which
+    method it is, before any data is read)."""
     args.method = args.method or DEFAULT_METHOD
     options = method_options(args)
-    get_method(args.method, **options)  # every option checked before any work
+    if args.method != "auto":
+        get_method(args.method, **options)
     return options
 
 
@@ -215,12 +218,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from ann2snn.conversion.converter import convert
     from ann2snn.conversion.serialize import save_snn
     options = _check_method(args)
-    if args.timesteps is not None and not get_method(args.method, **options).depends_on_timesteps:
-        raise Ann2SnnError(f"--timesteps would be ignored: {args.method} converts the same for "
-                           "every T; drop it")
     device = parse_device(args.device or default_device())
     check_output_file(args.out, "--out")
     net = _network(args)
+    if args.method == "auto":
+        from ann2snn.conversion.converter import prepare_ann
+        from ann2snn.methods.compose import auto_method
+
+        args.method = auto_method({s.kind for s in prepare_ann(net.model).sites})
+    if args.timesteps is not None and not get_method(args.method, **options).depends_on_timesteps:
+        raise Ann2SnnError(f"--timesteps would be ignored: {args.method} converts the same for "
+                           "every T; drop it")
     snn = convert(net.model.to(device), args.method, calibration_batches(net, args),
                   timesteps=args.timesteps, calib_batches=args.calib_batches, device=device,
                   maxpool=args.maxpool, **options)

@@ -13,7 +13,6 @@ from ann2snn.data.normalization import NORMALIZATIONS
 from ann2snn.errors import Ann2SnnError
 from ann2snn.methods import list_methods
 from ann2snn.methods.options import (
-    DEFAULT_METHOD,
     THRESHOLD_BATCHES,
     flagged,
     param_options,
@@ -76,8 +75,9 @@ def add_method_options(parser: argparse.ArgumentParser) -> None:
 def add_conversion_options(parser: argparse.ArgumentParser, method: bool = True) -> None:
     """--method (or --methods), --calib-batches, --maxpool and the method options."""
     if method:
-        parser.add_argument("--method", choices=list_methods(),
-                            help=f"conversion method ({DEFAULT_METHOD}; see `ann2snn methods`)")
+        parser.add_argument("--method", choices=["auto", *list_methods()],
+                            help="conversion method (auto: dcgs for ReLU networks, qcfs for "
+                                 "QCFS ones, opi for ClipReLU ones; see `ann2snn methods`)")
     else:
         parser.add_argument("--methods", metavar="A,B,..", help="comma-separated methods "
                             f"(default: every one that applies: {', '.join(list_methods())})")

@@ -17,7 +17,7 @@ from ann2snn.devices import parse_device
 from ann2snn.errors import ConversionError, OptionError
 from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods import get_method
-from ann2snn.methods.compose import check_horizon
+from ann2snn.methods.compose import auto_method, check_horizon
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.run_options import CALIB_BATCHES, TIMESTEPS
@@ -87,6 +87,10 @@ def convert(
     is required by methods whose conversion depends on ``T`` (MSE, RTS, calibration).
     """
     check_model(model)
+    prep = None
+    if method == "auto":  # chosen by the network's activations
+        prep = prepare_ann(model, maxpool)
+        method = auto_method({s.kind for s in prep.sites})
     recipe = get_method(method, **options)
     steps = None if timesteps is None else check_timesteps(timesteps)
     if calib_batches is not None:
@@ -95,7 +99,7 @@ def convert(
         raise OptionError(f"method {recipe.name!r} depends on T: pass timesteps=T")
     if steps is not None:
         check_horizon(recipe, steps)
-    return convert_prepared(prepare_ann(model, maxpool), model, recipe, calib, steps=steps,
+    return convert_prepared(prep or prepare_ann(model, maxpool), model, recipe, calib, steps=steps,
                             calib_batches=calib_batches, device=model_device(model, device))
 
 

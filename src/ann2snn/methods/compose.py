@@ -10,6 +10,17 @@ from ann2snn.methods.recipe import Recipe
 from ann2snn.methods.registry import get_method
 
 
+def auto_method(kinds: set[str]) -> str:
+    """The method ``auto`` stands for on a network with activation ``kinds``: ``qcfs`` for
+    QCFS networks, ``opi`` for ClipReLU ones, ``dcgs`` when any site is a plain ReLU
+    (measured: docs/methods.md#default-method)."""
+    if kinds == {"qcfs"}:
+        return "qcfs"
+    if kinds <= {"clip", "qcfs"}:
+        return "opi"
+    return "dcgs"
+
+
 def default_base(kinds: set[str]) -> str:
     """``qcfs`` for QCFS networks, ``opi`` (θ = λ, v0 = θ/2) for ClipReLU ones, else
     ``snnc-light``."""

@@ -29,8 +29,9 @@ CODINGS = ("rate", "diff")
 NEURONS = tuple(NEURON_KINDS.names())  # the registered neuron kinds
 BIAS_SHIFTS = (None, "rts", "half_level")
 PERMUTE = (None, *PERMUTE_MODES)
-#: the method a conversion uses when none is named
-DEFAULT_METHOD = "robust"
+#: the method a conversion uses when none is named: chosen by the network's activations
+#: (:func:`ann2snn.methods.compose.auto_method`; docs/methods.md#default-method)
+DEFAULT_METHOD = "auto"
 #: calibration batches data thresholds read when ``calib_batches`` is not given (calibration
 #: passes read ``CALIBRATION_BATCHES`` of calibration/registry.py)
 THRESHOLD_BATCHES = 10
