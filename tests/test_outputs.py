@@ -71,3 +71,25 @@ def test_save_snn_checks_its_path_and_writes_atomically(tmp_path):
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["s.safetensors"]
     with pytest.raises(Ann2SnnError, match="needs a SpikingNetwork"):
         ann2snn.save_snn(model, tmp_path / "x.safetensors")
+
+
+def test_outputs_take_the_users_normal_mode(tmp_path):
+    """Written whole through a temporary file, yet with the mode any new file gets (umask)."""
+    import os
+
+    import torch
+
+    import ann2snn
+    from ann2snn.models.checkpoint import save_checkpoint
+
+    mask = os.umask(0o027)
+    try:
+        model = ann2snn.create_model("small_cnn").eval()
+        ann2snn.save_snn(ann2snn.convert(model, "robust", calib=[torch.rand(4, 1, 8, 8)]),
+                         tmp_path / "s.safetensors")
+        write_json({"a": 1}, tmp_path / "r.json")
+        save_checkpoint(tmp_path / "ckpt", model, {"model": "small_cnn"}, {"epoch": 1})
+    finally:
+        os.umask(mask)
+    paths = [tmp_path / "s.safetensors", tmp_path / "r.json", *sorted((tmp_path / "ckpt").iterdir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in paths} == {oct(0o666 & ~0o027)}
