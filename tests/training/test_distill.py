@@ -103,3 +103,14 @@ def test_a_teacher_that_does_not_fit_is_refused(synthetic_cifar, tmp_path, relu_
     assert len(err.splitlines()) == 1 and "of the teacher (seven.pth) do not fit" in err
     meta = json.loads((qcfs / META_FILE).read_text())
     assert meta["config"]["distill"] is None and meta["distillation"]["alpha"] == 0.5
+
+
+def test_a_fine_tune_says_where_it_starts_and_logs_within_the_epoch(synthetic_cifar, tmp_path,
+                                                                     relu_run):
+    messages = []
+    meta = train(config(tmp_path / "ft", synthetic_cifar, weights=str(relu_run),
+                        progress=True), log=messages.append)
+    assert any(m.startswith("before fine-tuning: test accuracy") for m in messages)
+    assert 0.0 <= meta["start_accuracy"] <= 1.0
+    steps = [m for m in messages if ": step " in m]  # 7 steps: a line for each of them
+    assert len(steps) == 7 and steps[-1].startswith("epoch 1/1: step 7/7, loss")

@@ -155,6 +155,8 @@ def _restore(run: Run, state: dict | None, say) -> dict | None:
                            f"({type(exc).__name__}: {str(exc)[:120]}); delete "
                            f"{cfg.out}/{STATE_FILE} to start over") from None
     run.start_epoch, run.start_step, run.history = state["epoch"], state["step"], old["history"]
+    if isinstance(old.get("start_accuracy"), float):
+        run.meta["start_accuracy"] = old["start_accuracy"]
     run.partial = tuple(state["partial"])
     if run.start_epoch >= cfg.epochs:
         say(f"{cfg.out} is complete ({plural(cfg.epochs, 'epoch')}); nothing to do")
@@ -183,6 +185,10 @@ def _train(cfg, procs: D.Processes, should_stop, log) -> dict:
     done = _restore(run, state, say)
     if done is not None:
         return done
+    if state is None and cfg.weights:  # what the fine-tune starts from, said and recorded
+        start = accuracy_sharded(run.net, run.test_set, run.per_batch, procs, cfg.layout)
+        run.meta["start_accuracy"] = start
+        say(f"before fine-tuning: test accuracy {start:.4f}")
     ddp = nn.parallel.DistributedDataParallel(run.net) if procs.active else run.net
     regularizer = BitSparsityRegularizer(run.model, cfg.bit_sparsity) if cfg.bit_sparsity else None
     try:
@@ -209,10 +215,15 @@ def _epoch(run: Run, ddp, epoch: int, regularizer, flag, should_stop, say) -> No
                f"epoch {epoch + 1}/{cfg.epochs}")
     stopped = {}
 
+    every = max(1, run.steps_per_epoch // 10)
+
     def on_step(step, loss, acc):
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}")
+        elif cfg.progress and (first + step + 1) % every == 0:  # a log: a line per tenth
+            say(f"epoch {epoch + 1}/{cfg.epochs}: step {first + step + 1}/"
+                f"{run.steps_per_epoch}, loss {loss:.4f}, train accuracy {acc:.4f}")
         asked = flag.set or (should_stop is not None and should_stop(epoch, first + step + 1))
         if D.any_true(asked, procs):
             stopped["step"] = first + step + 1
