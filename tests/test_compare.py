@@ -63,3 +63,15 @@ def test_cli_compare_writes_json_and_table(tmp_path, capsys):
     assert "Seconds per method: opi" in out
     assert main(["compare", "--methods", "rate,nope", "--model", "small_cnn"]) == 2
     assert "--methods: unknown nope" in capsys.readouterr().err
+
+
+def test_compare_says_does_not_apply_before_any_work(tmp_path, capsys):
+    torch.manual_seed(0)
+    weights = tmp_path / "w.pt"
+    torch.save(ann2snn.create_model("small_cnn").state_dict(), weights)
+    assert main(["compare", "--model", "small_cnn", "--weights", str(weights), "--dataset",
+                 "digits", "--normalize", "digits", "--timesteps", "1,2", "--limit", "20",
+                 "--methods", "errorfree,opi"]) == 0
+    err = capsys.readouterr().err
+    assert "errorfree: does not apply" in err and "converting with errorfree" not in err
+    assert "converting with opi" in err and "opi: evaluated at T = 1, 2 in" in err

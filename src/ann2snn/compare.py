@@ -40,8 +40,8 @@ def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: I
     ann_cache: dict = {}
     reports, skipped = [], {}
     started = time.perf_counter()
-    for method in methods:
-        log(f"{method}: evaluating at T = {', '.join(map(str, steps))}")
+    for method in methods:  # evaluate decides applicability before it announces any work
+        begun = time.perf_counter()
         try:
             report = evaluate(model, data, steps, method, calib, skip_inapplicable=True,
                               dataset=dataset, model_name=model_name, ann_cache=ann_cache,
@@ -53,6 +53,8 @@ def compare(model: nn.Module, data: Iterable, timesteps: Sequence[int], calib: I
             log(f"{method}: does not apply ({str(exc).split(';')[0]})")
             continue
         reports.append(report)
+        log(f"{method}: evaluated at T = {', '.join(map(str, steps))} in "
+            f"{time.perf_counter() - begun:.1f} s")
     if not reports:
         raise MethodError(f"no method applies to this network: {skipped}")
     rows = rows_of(reports)

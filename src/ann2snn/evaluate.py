@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from ann2snn.batches import Batch, iterate_batches, replayed
 from ann2snn.checks import check_finite_output, check_flags, forward_checked
 from ann2snn.conversion.converter import (
+    check_applies,
     check_model,
     convert_prepared,
     model_device,
@@ -249,6 +250,7 @@ def _networks(prep, model, recipe, snn, calib, steps, *, calib_batches, device, 
     given ``snn`` as it is, else the prepared ANN converted by ``recipe``."""
     if snn is not None:
         return {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
+    check_applies(prep, model, recipe)  # "does not apply" before any "converting"
     return convert_for_steps(prep, model, recipe, replayed(calib, recipe.seed), steps,
                              calib_batches=calib_batches, device=device, skip=skip, procs=procs,
                              log=partial(stage, progress))

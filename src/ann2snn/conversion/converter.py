@@ -103,6 +103,13 @@ def convert(
                             calib_batches=calib_batches, device=model_device(model, device))
 
 
+def check_applies(prep: PreparedANN, model: nn.Module, recipe: Recipe) -> None:
+    """The pipeline's ``resolve`` stage alone: a :class:`MethodError` if ``recipe`` does not
+    apply to the network (its activations, its combination of choices), before any work."""
+    c = Conversion(model, recipe=recipe, gm=prep.gm, sites=prep.sites)
+    run_stages(RECIPE_STAGES[:1], c)
+
+
 def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib, *,
                      steps: int | None, calib_batches: int | None, device) -> SpikingNetwork:
     """:func:`convert` on an ANN prepared once (an evaluation converts it for every ``T``
