@@ -106,7 +106,9 @@ def _model_for(record: ConversionRecord, model: nn.Module | str | None, path: Pa
     arch = record.architecture
     if arch is None:
         raise WeightsError(f"{path} was converted from a model ann2snn did not build, so it does "
-                           "not record its architecture: pass the ANN, load_snn(path, model)")
+                           "not record its architecture: pass the ANN, load_snn(path, model); on "
+                           "the command line, convert with `ann2snn convert --model NAME (or "
+                           "package.module:function) --weights W --out FILE`, whose file records it")
     if model is not None and model != arch["model"]:
         raise WeightsError(f"{path} holds a conversion of {recorded_name(arch['model'])}, not "
                            f"{model!r}; drop the model name or pass the matching file")
