@@ -60,3 +60,19 @@ def test_cli_report_bad_choices_are_one_line(report_files, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--layer nope: recorded layers are" in err[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_merged_files_label_their_source(report_files, tmp_path):
+    """Two files: every row and legend entry says which file it came from."""
+    from ann2snn.reporting.load import read_reports
+    from ann2snn.reporting.table import rows_of
+
+    reports = read_reports(report_files)
+    assert [r["source"] for r in reports] == ["robust", "opi"]
+    assert {r["method"] for r in rows_of(reports)} == {"robust [robust]", "opi [opi]"}
+    assert "source" not in read_reports(report_files[:1])[0]  # one file: nothing to say
+    out = tmp_path / "out"
+    write_report(report_files, out)
+    assert "| robust [robust] |" in (out / "summary.md").read_text().replace("\\[", "[").replace(
+        "\\]", "]")
+    assert (out / "accuracy_vs_latency.png").stat().st_size > 0

@@ -29,6 +29,8 @@ def _pyplot():
 def _label(report: dict, models: int) -> str:
     options = ", ".join(f"{k}={v}" for k, v in report.get("options", {}).items())
     name = f"{report['method']} ({options})" if options else report["method"]
+    if report.get("source"):  # several files merged: which one
+        name += f" [{report['source']}]"
     return label(f"{report['model']}: {name}" if models > 1 else name)
 
 
@@ -39,46 +41,54 @@ def _colors(plt, count: int):
 
 def _legend(ax, entries: int) -> None:
     """Inside the axes when short, beside them when long."""
-    if entries <= 10:
+    if entries <= 9:
         ax.legend(fontsize=7, loc="lower right", ncol=2)
     else:
         ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 + entries // 30)
 
 
-def accuracy_vs_steps(reports: list[dict], path: Path) -> None:
-    """Accuracy against T, one line per report (line style per model), each model's ANN as
-    a black line of its model's style."""
+def accuracy_vs_steps(reports: list[dict], path: Path, x: str = "T") -> None:
+    """Accuracy against T (``x="T"``) or against latency (``x="latency_steps"``, the steps
+    until the prediction is complete): one panel per model, one line per report, the
+    model's ANN as a dashed black line."""
     plt = _pyplot()
-    models = sorted({r["model"] for r in reports})
-    style = {m: LINE_STYLES[i % len(LINE_STYLES)] for i, m in enumerate(models)}
-    wide = len(reports) + len(models) > 10
-    fig, ax = plt.subplots(figsize=(11 if wide else 7.5, 4.8))
-    for r, color in zip(reports, _colors(plt, len(reports))):
-        steps = [row["T"] for row in r["snn"]]
-        acc = [PERCENT * row["accuracy"] for row in r["snn"]]
-        ax.plot(steps, acc, marker="o", ms=3, ls=style[r["model"]], color=color,
-                label=_label(r, len(models)))
-    for model in models:
-        ann = next(r["ann"]["accuracy"] for r in reports if r["model"] == model)
-        ax.axhline(PERCENT * ann, ls=style[model], color="black", lw=1, alpha=0.6,
-                   label=label(f"ANN ({model}) {PERCENT * ann:.2f} %"))
-    ax.set_xscale("log", base=2)
-    all_steps = sorted({row["T"] for r in reports for row in r["snn"]})
-    if len(all_steps) <= MAX_TICKS:  # else the log axis's own ticks
-        ax.set_xticks(all_steps, [str(t) for t in all_steps])
-    ax.set_xlabel("time steps T")
-    ax.set_ylabel("top-1 accuracy (%)")
-    ax.set_title("Accuracy against time steps")
-    ax.grid(alpha=0.3)
-    _legend(ax, len(reports) + len(models))
+    models = list(dict.fromkeys(r["model"] for r in reports))
+    cols = 1 if len(models) == 1 else 2
+    rows = math.ceil(len(models) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7.5 * cols, 4.4 * rows), squeeze=False,
+                             sharey=True)
+    for ax, model in zip(axes.flat, models):
+        mine = [r for r in reports if r["model"] == model]
+        for i, (r, color) in enumerate(zip(mine, _colors(plt, len(mine)))):
+            ax.plot([row[x] for row in r["snn"]], [PERCENT * row["accuracy"] for row in r["snn"]],
+                    marker=MARKERS[i % len(MARKERS)], ms=3, ls=LINE_STYLES[i // 10 % 4],
+                    color=color, label=_label(r, 1))
+        ann = mine[0]["ann"]["accuracy"]
+        ax.axhline(PERCENT * ann, ls="--", color="black", lw=1,
+                   label=label(f"ANN {PERCENT * ann:.2f} %"))
+        ax.set_xscale("log", base=2)
+        ticks = sorted({row[x] for r in mine for row in r["snn"]})
+        if len(ticks) <= MAX_TICKS:  # else the log axis's own ticks
+            ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=7)
+        ax.set_xlabel("time steps T" if x == "T" else
+                      "latency: steps until the prediction is complete")
+        ax.set_ylabel("top-1 accuracy (%)")
+        ax.set_title(label(model))
+        ax.grid(alpha=0.3)
+        _legend(ax, len(mine) + 1)
+    for ax in list(axes.flat)[len(models):]:
+        ax.axis("off")
+    fig.suptitle("Accuracy against time steps" if x == "T" else "Accuracy against latency")
     fig.tight_layout()
     fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
 
 
-def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Path) -> None:
+def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Path,
+                       starred: list[bool] | None = None) -> None:
     """Accuracy against energy per inference (log axis), the points no other beats on both
-    (``front``) joined."""
+    (``front``) joined, and the table's ``*`` rows (``starred``: no other beats them on
+    accuracy, energy and latency) ringed."""
     plt = _pyplot()
     series = list(dict.fromkeys((r["model"], r["method"]) for r in rows))
     models = list(dict.fromkeys(r["model"] for r in rows))
@@ -96,6 +106,11 @@ def accuracy_vs_energy(rows: list[dict], front: list[bool], anns: dict, path: Pa
         for r in best:
             ax.annotate(f"T={r['T']}", (r["energy_uj"], PERCENT * r["accuracy"]), fontsize=6,
                         xytext=(3, -8), textcoords="offset points")
+    ringed = [r for r, s in zip(rows, starred or []) if s]
+    if ringed:
+        ax.scatter([r["energy_uj"] for r in ringed], [PERCENT * r["accuracy"] for r in ringed],
+                   s=70, facecolors="none", edgecolors="black", lw=0.8,
+                   label="* in the table (accuracy, energy and latency)")
     for model, ann in anns.items():
         ax.scatter([ann["energy_uj"]], [PERCENT * ann["accuracy"]], marker="*", s=120,
                    color="black", label=label(f"ANN ({model})"))
@@ -144,9 +159,15 @@ def spike_raster(report: dict, layer: str, path: Path) -> None:
     every = max(1, math.ceil(len(record["neurons"]) / MAX_LAYER_TICKS))
     ax.set_yticks(range(len(record["neurons"]))[::every],
                   [str(n) for n in record["neurons"]][::every], fontsize=6)
+    ax.set_ylim(-0.5, len(record["neurons"]) - 0.5)
+    for row in range(len(record["neurons"]) + 1):
+        ax.axhline(row - 0.5, color="grey", lw=0.3, alpha=0.5)
     ax.set_xlim(0.5, raster["T"] + 0.5)
     ax.set_xlabel("time step")
-    ax.set_ylabel("neuron (flat index)")
+    total = next((rec["neurons"] for recs in report.get("layers", {}).values() for rec in recs
+                  if rec["layer"] == layer), None)
+    of = f" of {total:,}" if total else ""
+    ax.set_ylabel(f"neuron (flat index):\n{len(record['neurons'])} evenly spaced{of}")
     ax.set_title(label(f"{report['method']}: spikes of layer {layer}, first test image, "
                        f"T = {raster['T']}"))
     ax.grid(alpha=0.3, axis="x")

@@ -49,7 +49,10 @@ def read_reports(paths: list) -> list[dict]:
                                "them over several `ann2snn report` runs")
         for i, item in enumerate(items):
             try:
-                reports.append(check_report(item))
+                report = check_report(item)
+                if len(paths) > 1:  # merged: say which file each came from
+                    report = {**report, "source": path.stem}
+                reports.append(report)
             except ReportError as exc:
                 raise Ann2SnnError(f"{path} (report {i + 1}) is not an ann2snn report: "
                                    f"{exc}") from None

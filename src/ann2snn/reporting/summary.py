@@ -18,8 +18,8 @@ from ann2snn.reporting.load import read_reports
 from ann2snn.reporting.table import format_compare_table, pareto, rows_of
 
 ENERGY_FRONT = (("accuracy", 1), ("energy_uj", -1))
-FILES = ("summary.md", "rows.csv", "layers.csv", "accuracy_vs_T.png", "accuracy_vs_energy.png",
-         "layers.png", "raster.png")
+FILES = ("summary.md", "rows.csv", "layers.csv", "accuracy_vs_T.png", "accuracy_vs_latency.png",
+         "accuracy_vs_energy.png", "layers.png", "raster.png")
 
 
 def _focus(reports: list[dict], method: str | None, steps: int | None, layer: str | None):
@@ -59,6 +59,7 @@ def _markdown(reports, report, steps, layer, front) -> str:
     lines = ["# Conversion report", "",
              format_compare_table({"reports": reports}, front), "",
              "![accuracy against T](accuracy_vs_T.png)", "",
+             "![accuracy against latency](accuracy_vs_latency.png)", "",
              "![accuracy against energy](accuracy_vs_energy.png)", "",
              f"## Per layer: {md(report['model'])}, {md(report['method'])}, T = {steps}", "",
              "| layer | kind | neurons | spikes/neuron | firing rate | sops | mean abs ANN-SNN |",
@@ -91,8 +92,9 @@ def write_report(paths: list[str | Path], out: str | Path, *, method: str | None
         _csv(tmp / "layers.csv", [{"method": r["method"], "T": t, **rec} for r in reports
                                   for t, recs in r.get("layers", {}).items() for rec in recs])
         figures.accuracy_vs_steps(reports, tmp / "accuracy_vs_T.png")
+        figures.accuracy_vs_steps(reports, tmp / "accuracy_vs_latency.png", "latency_steps")
         figures.accuracy_vs_energy(rows, pareto(rows, ENERGY_FRONT), anns,
-                                   tmp / "accuracy_vs_energy.png")
+                                   tmp / "accuracy_vs_energy.png", front)
         figures.layer_profile(report, steps, tmp / "layers.png")
         figures.spike_raster(report, layer, tmp / "raster.png")
         out.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,8 @@ def rows_of(reports: list[dict]) -> list[dict]:
     for r in reports:
         options = ", ".join(f"{k}={v}" for k, v in r.get("options", {}).items())
         label = f"{r['method']} ({options})" if options else r["method"]
+        if r.get("source"):
+            label += f" [{r['source']}]"
         for s in r["snn"]:
             rows.append({"method": label, "model": r["model"], "T": s["T"],
                          **{k: s.get(k) for k in ("accuracy", "spikes_per_neuron", "energy_uj",
