@@ -44,9 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 STEPS = [1, 2, 4, 8, 16, 32]
 NETWORKS = {"relu": None, "qcfs-L4": 4, "qcfs-L8": 8, "qcfs-L15": 15}
-#: (network, presets) in the order they run: the targets first
-PLAN = [("relu", []), ("qcfs-L4", None), ("qcfs-L15", ["errorfree"]), ("qcfs-L8", None),
-        ("relu", None), ("qcfs-L15", None)]
+#: the presets made for networks nobody trained for conversion: run on the ReLU reference
+TRAINING_FREE = ("mt", "dc", "dcgs")
+#: (network, presets) in the order they run, the targets first (None: every preset but the
+#: training-free ones, which the ReLU reference gets)
+PLAN = [("relu", []), ("qcfs-L4", None), ("qcfs-L15", ["errorfree"]), ("relu", None),
+        ("relu", list(TRAINING_FREE)), ("qcfs-L8", None), ("qcfs-L15", None)]
 
 
 def log(message: str) -> None:
@@ -77,7 +80,8 @@ def evaluate_network(name, model, methods, sweep, calib, result, args) -> None:
     """Every preset of ``methods`` (all: None) not yet in ``result``, one report each."""
     done = {(r["network"], r["method"]) for r in result["reports"]}
     done |= {(s[0], s[1]) for s in result["skipped"]}
-    for method in list_methods() if methods is None else methods:
+    every = [m for m in list_methods() if m not in TRAINING_FREE]
+    for method in every if methods is None else methods:
         if (name, method) in done or args.methods and method not in args.methods:
             continue
         started = time.perf_counter()
