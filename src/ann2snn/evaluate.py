@@ -17,16 +17,16 @@ from ann2snn.conversion.converter import (
     check_applies,
     check_model,
     convert_prepared,
+    evaluated_recipe,
+    method_recipe,
     model_device,
     prepare_ann,
 )
 from ann2snn.costs.accounting import Accounting
 from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
-from ann2snn.errors import Ann2SnnError, MethodError, OptionError
-from ann2snn.methods import get_method
-from ann2snn.methods.compose import auto_method, check_horizon
-from ann2snn.methods.options import DEFAULT_METHOD
+from ann2snn.errors import MethodError, OptionError
+from ann2snn.methods.compose import check_horizon
 from ann2snn.methods.recipe import Recipe
 from ann2snn.options import integer
 from ann2snn.report import make_report
@@ -81,28 +81,6 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
     return memory
-
-
-def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict,
-                     **conversion) -> Recipe:
-    """The recipe of a network converted before; it runs only at the ``T`` it was made for,
-    if its conversion depends on ``T``. Conversion arguments (``calib``, ``calib_batches``,
-    ``maxpool``) would change nothing, and are refused."""
-    if not isinstance(snn, SpikingNetwork):
-        raise Ann2SnnError(f"snn must be a SpikingNetwork, got {type(snn).__name__}: load a saved "
-                           "file with ann2snn.load_snn(path), its ANN with ann2snn.load_ann(path)")
-    unset = {"calib": None, "calib_batches": None, "maxpool": "error"}
-    given = [*(["method"] if method is not None else []), *options,
-             *[k for k, v in conversion.items()
-               if (v is not None if unset[k] is None else v != unset[k])]]
-    if given:
-        raise OptionError(f"{', '.join(given)}: a converted network is evaluated as it is "
-                          f"({snn.info.recipe.name}); drop them")
-    made_for = snn.info.timesteps
-    if made_for is not None and steps != [made_for]:
-        raise MethodError(f"this network was converted for T = {made_for} "
-                          f"({snn.info.recipe.name} depends on T): evaluate it at T = {made_for}")
-    return snn.info.recipe
 
 
 def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, device, skip,
@@ -196,35 +174,28 @@ def evaluate(
     snn: SpikingNetwork | None = None,
     **options,
 ) -> dict:
-    """Evaluate ``model`` (ANN) and its conversion by ``method`` (default ``DEFAULT_METHOD``) on
-    ``data`` (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (see
-    :mod:`ann2snn.report`).
+    """Evaluate ``model`` (ANN) and its conversion by ``method`` (default ``auto``) on ``data``
+    (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (:mod:`ann2snn.report`).
 
-    Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the
-    others are converted and run once per ``T``, each on the same calibration batches (taken
-    once from ``calib``). With ``skip_inapplicable`` the ``T`` a method refuses (``errorfree``
-    needs ``L = 2^T - 1``) are left out and listed under ``skipped`` with the reason. Under
-    ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each process's
-    shard of ``data``: every process uses rank 0's conversion; counts are summed. With
-    ``costs`` (default) the same runs are accounted: spikes, synaptic operations, MACs,
-    energy and latency per ``T``, per-layer records and the ANN's cost
-    (:mod:`ann2snn.costs`). ``ann_cache`` (a dict shared by evaluations of the same batches,
-    as :func:`ann2snn.compare` does) keeps the ANN's counts per batch. ``snn``: a network
-    converted before (``model`` its ANN, :func:`ann2snn.load_ann`) is evaluated as it is.
+    Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the others
+    are converted and run once per ``T``, on the same calibration batches (taken once from
+    ``calib``). ``skip_inapplicable``: the ``T`` a method refuses are listed under ``skipped``.
+    Under ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each
+    process's shard of ``data``: rank 0's conversion, counts summed. ``costs``: the same runs
+    accounted (spikes, synaptic operations, MACs, energy, latency, per layer;
+    :mod:`ann2snn.costs`). ``ann_cache``: a dict shared by evaluations of the same batches
+    (:func:`ann2snn.compare`). ``snn``: a network converted before, evaluated as it is
+    (``model`` its ANN, :func:`ann2snn.load_ann`).
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
     check_flags(progress=progress, skip_inapplicable=skip_inapplicable, costs=costs)
-    if snn is not None:
-        recipe = converted_recipe(snn, steps, method, options, calib=calib,
-                                  calib_batches=calib_batches, maxpool=maxpool)
-    elif (method or DEFAULT_METHOD) != "auto":
-        recipe = get_method(method or DEFAULT_METHOD, **options)
+    recipe = evaluated_recipe(method, options, snn, steps, calib=calib,
+                              calib_batches=calib_batches, maxpool=maxpool)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
     prep = prepare_ann(model, maxpool)  # prepared once for all T
-    if snn is None and (method or DEFAULT_METHOD) == "auto":
-        recipe = get_method(auto_method({s.kind for s in prep.sites}), **options)
+    recipe = recipe or method_recipe(method, options, prep)  # auto: by its activations
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
     first = next(batches)
     memory = check_simulation_memory(prep.gm, first[0], max(steps), recipe, device, progress)

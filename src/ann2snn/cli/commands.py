@@ -221,11 +221,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     device = parse_device(args.device or default_device())
     check_output_file(args.out, "--out")
     net = _network(args)
-    if args.method == "auto":
-        from ann2snn.conversion.converter import prepare_ann
-        from ann2snn.methods.compose import auto_method
-
-        args.method = auto_method({s.kind for s in prepare_ann(net.model).sites})
+    if args.method == "auto":  # the method the network's activations call for
+        from ann2snn.conversion.converter import method_recipe, prepare_ann
+        args.method = method_recipe("auto", options, prepare_ann(net.model)).name
     if args.timesteps is not None and not get_method(args.method, **options).depends_on_timesteps:
         raise Ann2SnnError(f"--timesteps would be ignored: {args.method} converts the same for "
                            "every T; drop it")

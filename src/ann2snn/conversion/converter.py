@@ -14,7 +14,7 @@ from ann2snn.batches import replayed
 from ann2snn.checks import check_finite_module
 from ann2snn.conversion.pipeline import ANN_STAGES, RECIPE_STAGES, Conversion, run_stages
 from ann2snn.devices import parse_device
-from ann2snn.errors import ConversionError, OptionError
+from ann2snn.errors import Ann2SnnError, ConversionError, MethodError, OptionError
 from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods import get_method
 from ann2snn.methods.compose import auto_method, check_horizon
@@ -63,6 +63,49 @@ def prepare_ann(model: nn.Module, maxpool: str = "error") -> PreparedANN:
     return PreparedANN(c.gm, c.sites, c.maxpool_replaced, c.bn_folded)
 
 
+def converted_recipe(snn: SpikingNetwork, steps: list[int], method, options: dict,
+                     **conversion) -> Recipe:
+    """The recipe of a network converted before; it runs only at the ``T`` it was made for,
+    if its conversion depends on ``T``. Conversion arguments (``calib``, ``calib_batches``,
+    ``maxpool``) would change nothing, and are refused."""
+    if not isinstance(snn, SpikingNetwork):
+        raise Ann2SnnError(f"snn must be a SpikingNetwork, got {type(snn).__name__}: load a saved "
+                           "file with ann2snn.load_snn(path), its ANN with ann2snn.load_ann(path)")
+    unset = {"calib": None, "calib_batches": None, "maxpool": "error"}
+    given = [*(["method"] if method is not None else []), *options,
+             *[k for k, v in conversion.items()
+               if (v is not None if unset[k] is None else v != unset[k])]]
+    if given:
+        raise OptionError(f"{', '.join(given)}: a converted network is evaluated as it is "
+                          f"({snn.info.recipe.name}); drop them")
+    made_for = snn.info.timesteps
+    if made_for is not None and steps != [made_for]:
+        raise MethodError(f"this network was converted for T = {made_for} "
+                          f"({snn.info.recipe.name} depends on T): evaluate it at T = {made_for}")
+    return snn.info.recipe
+
+
+def method_recipe(method: str | Recipe | None, options: dict,
+                  prep: PreparedANN | None = None) -> Recipe | None:
+    """The recipe of ``method`` (None: :data:`DEFAULT_METHOD`) with ``options``, each checked;
+    ``auto`` is the method :func:`auto_method` picks from ``prep``'s activations (None
+    until the ANN is prepared)."""
+    name = method or DEFAULT_METHOD
+    if name != "auto":
+        return get_method(name, **options)
+    return None if prep is None else get_method(auto_method({s.kind for s in prep.sites}),
+                                                **options)
+
+
+def evaluated_recipe(method, options: dict, snn: SpikingNetwork | None, steps: list[int],
+                     **conversion) -> Recipe | None:
+    """What an evaluation runs, checked before any work: a saved network's own recipe, a
+    named method's, or None for ``auto`` (decided once the ANN is prepared)."""
+    if snn is not None:
+        return converted_recipe(snn, steps, method, options, **conversion)
+    return method_recipe(method, options)
+
+
 def convert(
     model: nn.Module,
     method: str | Recipe = DEFAULT_METHOD,
@@ -87,11 +130,9 @@ def convert(
     is required by methods whose conversion depends on ``T`` (MSE, RTS, calibration).
     """
     check_model(model)
-    prep = None
-    if method == "auto":  # chosen by the network's activations
-        prep = prepare_ann(model, maxpool)
-        method = auto_method({s.kind for s in prep.sites})
-    recipe = get_method(method, **options)
+    recipe = method_recipe(method, options)
+    prep = None if recipe is not None else prepare_ann(model, maxpool)
+    recipe = recipe or method_recipe(method, options, prep)  # auto: by its activations
     steps = None if timesteps is None else check_timesteps(timesteps)
     if calib_batches is not None:
         CALIB_BATCHES.check("calib_batches", calib_batches)
