@@ -48,3 +48,16 @@ def test_the_minimum_is_the_fixed_point_of_the_update():
     theta = iterate_threshold(mean, var, 16)
     ex_q, eq2 = _quantiser_moments(mean.double(), var.double().sqrt(), theta, 16)
     assert torch.allclose(ex_q / eq2, theta, rtol=1e-4)
+
+
+def test_one_level_by_hand():
+    """n = 1, x ~ N(0, 1): Q = [x ≥ θ/2], so θ = E[x | x ≥ θ/2] = φ(θ/2) / (1 − Φ(θ/2)), the
+    inverse Mills ratio at θ/2; solved here by a scalar fixed-point loop."""
+    import math
+
+    theta = 1.0
+    for _ in range(200):
+        a = theta / 2
+        theta = math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(a / math.sqrt(2)))
+    ours = float(iterate_threshold(torch.tensor([0.0]), torch.tensor([1.0]), 1))
+    assert ours == pytest.approx(theta, rel=1e-4)

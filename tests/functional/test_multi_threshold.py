@@ -151,3 +151,15 @@ def test_a_dcgs_network_equals_the_official_simulation():
     official = decode(torch.stack(decoded))
     assert torch.allclose(ours, official, atol=1e-9)
     assert snn.setup_steps() == 1
+
+
+def test_differential_spikes_stop_once_the_mean_is_right():
+    """I = 0.375, θ = 1, N = 4: s = +½ at step 1, −¼ at step 2 (the mean is then exactly
+    0.375), then nothing: the decoded mean equals the input from step 2 on."""
+    currents = torch.full((8, 1), 0.375, dtype=torch.float64)
+    theta = torch.tensor(1.0, dtype=torch.float64)
+    spikes, out, _ = diff_run(currents, lambda m, s: mt_fire(m, theta, 4, s),
+                              coding_init(currents[0], torch.zeros((), dtype=torch.float64)))
+    assert spikes.flatten().tolist() == [0.5, -0.25, 0, 0, 0, 0, 0, 0]
+    means = out.cumsum(0).flatten() / torch.arange(1, 9, dtype=torch.float64)
+    assert means.tolist()[1:] == [0.375] * 7
