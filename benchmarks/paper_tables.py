@@ -91,7 +91,7 @@ def evaluate_network(name, model, methods, sweep, calib, result, args) -> None:
                                       model_name=f"resnet20-{name}")
         except MethodError as exc:
             result["skipped"].append([name, method, str(exc).split(";")[0]])
-            log(f"{name} {method}: does not apply")
+            log(f"{name} {method}: does not apply ({str(exc).split(';')[0]})")
             continue
         result["reports"].append({**report, "network": name})
         log(f"{name} {method}: " + ", ".join(f"T={r['T']} {r['accuracy']:.4f}"
@@ -120,7 +120,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-limit", type=int, default=2000,
                         help="evenly spaced JPEG test images for the presets (0: all 10,000)")
-    parser.add_argument("--calib-batches", type=int, default=5)
+    parser.add_argument("--calib-batches", type=int, help="calibration batches (default: the "
+                        "presets' own, 10 for data thresholds and 5 for calibration passes)")
     parser.add_argument("--networks", type=lambda s: s.split(","), default=list(NETWORKS))
     parser.add_argument("--methods", type=lambda s: s.split(","), help="presets (default: all)")
     parser.add_argument("--train-only", action="store_true")
