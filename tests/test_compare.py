@@ -75,3 +75,4 @@ def test_compare_says_does_not_apply_before_any_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "errorfree: does not apply" in err and "converting with errorfree" not in err
     assert "converting with opi" in err and "opi: evaluated at T = 1, 2 in" in err
+    assert "opi: simulating 1 test batch\n" in err  # says what is counted, in the singular

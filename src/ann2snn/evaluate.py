@@ -57,8 +57,8 @@ def progress_bar(iterable, enabled: bool, desc: str, total: int | None = None):
     if not enabled:
         return iterable
     if not sys.stderr.isatty():
-        stage(True, f"{desc}: " + (plural(total, "batch", "batches") if total is not None
-                                   else "all batches"))
+        stage(True, f"{desc}: simulating " + (plural(total, "test batch", "test batches")
+                                              if total is not None else "every test batch"))
         return iterable
     from tqdm.auto import tqdm
 
