@@ -102,8 +102,12 @@ def plot(result: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(result["networks"])
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), sharey=True)
+    names = [n for n in result["networks"] if any(r["network"] == n for r in result["reports"])]
+    if not names:
+        return
+    cols = min(2, len(names))
+    fig, axes = plt.subplots((len(names) + 1) // 2, cols, figsize=(6 * cols + 1, 4.3 * (
+        (len(names) + 1) // 2)), sharey=True, squeeze=False)
     colours, markers = plt.cm.tab20.colors, "osD^v<>pXh*"
     steps = result["steps"]
     for ax, name in zip(axes.flat, names):
@@ -132,8 +136,8 @@ def plot(result: dict, path: str) -> None:
         ax.legend(fontsize=7, loc="lower right", ncol=2)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    fig.suptitle(f"SNN accuracy against T on {result.get('sweep_images', '?')} JPEG CIFAR-10 "
-                 "test images (published points: lossless CIFAR-10)")
+    fig.suptitle(f"SNN accuracy against T, {result.get('sweep_images', '?')} JPEG CIFAR-10 test "
+                 "images\n(published points: lossless CIFAR-10, trained from scratch)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
