@@ -4,6 +4,8 @@ For the shared ResNet-20 on the 932 test images (and a VGG-16 with random weight
 batch), batch 128, at each T:
 - ``ann_s``: one ANN pass; ``if_s``: ann2snn's IF network (99.9th-percentile channel-wise θ,
   v0 = θ/2: ``opi per_channel=True``), ``if_vs_T_ann`` = if_s / (T · ann_s);
+  ``folded_vs_unfolded``: the same network with θ folded into the next layers (the default)
+  against ``fold_thresholds = False``;
 - ``sj_single_s``/``sj_multi_s``: SpikingJelly 2.0's conversion of the same network with the
   same thresholds (benchmarks/sj_reference.py), ``sj_best_vs_ours`` = its faster mode / ours;
   accuracies (and agreement of the predictions) of both;
@@ -85,6 +87,8 @@ def train_batches(count: int):
 @torch.no_grad()
 def simulation(model, batches, calib, steps, repeats) -> list[dict]:
     snn = ann2snn.convert(model, "opi", calib=[x for x, _ in calib], per_channel=True)
+    unfolded = copy.deepcopy(snn)
+    unfolded.fold_thresholds = False  # θ·s into the consumers, as before folding
     thetas = [n.threshold for _, n in snn.neurons()]
     sj = convert_sj(model, [x for x, _ in calib], thetas)
     x0 = batches[0][0]
@@ -95,6 +99,7 @@ def simulation(model, batches, calib, steps, repeats) -> list[dict]:
             return lambda: [fn(x) for x, _ in batches]
         best = race({"ann": over(model),
                      "ours": over(lambda x, t=t: snn(x, t)),
+                     "unfolded": over(lambda x, t=t: unfolded(x, t)),
                      "sj_single": over(lambda x, t=t: run_sj(sj, x, t, "s")),
                      "sj_multi": over(lambda x, t=t: run_sj(sj, x, t, "m"))}, repeats)
         ours = torch.cat([decode(snn(x, t))[-1].argmax(1) for x, _ in batches])
@@ -103,6 +108,7 @@ def simulation(model, batches, calib, steps, repeats) -> list[dict]:
         rows.append({
             "T": t, "ann_s": round(best["ann"], 4), "if_s": round(best["ours"], 3),
             "if_vs_T_ann": round(best["ours"] / (t * best["ann"]), 3),
+            "folded_vs_unfolded": round(best["ours"] / best["unfolded"], 3),
             "sj_single_s": round(best["sj_single"], 3), "sj_multi_s": round(best["sj_multi"], 3),
             "sj_best_vs_ours": round(min(best["sj_single"], best["sj_multi"]) / best["ours"], 2),
             "accuracy_ours": round(float((ours == labels).float().mean()), 4),

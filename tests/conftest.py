@@ -16,6 +16,22 @@ CIFAR_SUBSET = SHARED / "data" / "cifar-10-subset"
 RESNET20_WEIGHTS = SHARED / "models" / "resnet20-12fca82f.th"
 
 
+def selected_device() -> torch.device:
+    """The device tests that take one run on: ``ANN2SNN_TEST_DEVICE`` (default cpu;
+    benchmarks/gpu_check.py sets cuda)."""
+    import os
+
+    name = os.environ.get("ANN2SNN_TEST_DEVICE", "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        pytest.skip(f"ANN2SNN_TEST_DEVICE={name} but CUDA is not available here")
+    return torch.device(name)
+
+
+@pytest.fixture
+def device() -> torch.device:
+    return selected_device()
+
+
 def need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared data beside the project); synthetic twin covers it")

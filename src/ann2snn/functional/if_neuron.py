@@ -66,13 +66,15 @@ def if_multistep(
 
 
 def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | None = None,
-            spikes: Tensor | None = None) -> Tensor:
+            spikes: Tensor | None = None, unit: bool = False) -> Tensor:
     """Run ``T`` steps of ``currents [T, ...]`` from the membrane ``v``, updated in place.
 
-    Returns the outputs ``θ·s[t]`` ``[T, ...]``; writes ``s`` (0/1) into ``spikes`` if given.
-    Four in-place passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``,
-    ``v -= out``) and one more with ``step_bias`` (added as ``(v + I) + β[t]``): no
-    temporaries, no separate ``θ·s`` pass, no host synchronisation.
+    Returns the outputs ``θ·s[t]`` ``[T, ...]`` (``unit``: ``s[t]`` itself, for a consumer
+    that holds θ in its weights); writes ``s`` (0/1) into ``spikes`` if given. Four in-place
+    passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``, ``v -= out``; ``unit``:
+    three, ``v -= θ·out`` in one), one more with ``step_bias`` (added as ``(v + I) + β[t]``):
+    no temporaries, no separate ``θ·s`` pass, no host synchronisation. ``v`` is the same
+    either way, bit for bit (``θ·1`` and ``θ·0`` are exact).
     """
     values = torch.empty_like(currents)
     for t in range(currents.shape[0]):
@@ -83,6 +85,9 @@ def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | 
         torch.ge(v, threshold, out=out)  # s as 0/1 in the output dtype: no conversion pass
         if spikes is not None:
             spikes[t].copy_(out)
+        if unit:
+            v.addcmul_(out, threshold, value=-1)
+            continue
         out.mul_(threshold)
         v.sub_(out)
     return values

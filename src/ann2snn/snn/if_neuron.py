@@ -61,7 +61,7 @@ class IFNeuron(SpikingNeuron):
             extra = bias.expand(currents.shape[0], *bias.shape) if extra is None else extra + bias
         wanted = self.observer is not None
         spikes = torch.empty_like(currents) if wanted else None
-        return spikes, if_run_(currents, theta, self.state, extra, spikes)
+        return spikes, if_run_(currents, theta, self.state, extra, spikes, self.unit_output)
 
     def _step_bias(self, currents: Tensor) -> Tensor | None:
         if self.step_bias is None:

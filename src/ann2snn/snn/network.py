@@ -10,6 +10,7 @@ from torch import Tensor, fx, nn
 
 from ann2snn.checks import forward_checked
 from ann2snn.errors import Ann2SnnError
+from ann2snn.snn.folding import FoldedGraph
 from ann2snn.snn.memory import activation_sizes, check_fits
 from ann2snn.snn.neuron import SpikingNeuron
 
@@ -44,6 +45,7 @@ class SpikingNetwork(nn.Module):
         self.info = info
         self.net.eval()
         self._sizes: dict[tuple[int, ...], tuple[int, int]] = {}
+        self._folded = FoldedGraph()
         for module in self.net.modules():  # see forward: images run channels-last
             if isinstance(module, nn.Conv2d):
                 module.weight.data = module.weight.data.contiguous(memory_format=CHANNELS_LAST)
@@ -84,6 +86,8 @@ class SpikingNetwork(nn.Module):
     # -- simulation --------------------------------------------------------------------
     #: default bound on time-steps x batch per chunk (memory grows with T·B otherwise)
     chunk_samples: int = 128
+    #: simulate with θ folded into the consumers' weights where it can be (snn/folding.py)
+    fold_thresholds: bool = True
 
     def forward(self, x: Tensor, timesteps: int | None = None, chunk: int | None = None) -> Tensor:
         """Simulate ``timesteps`` steps; returns ``[T, B, ...]``.
@@ -92,8 +96,9 @@ class SpikingNetwork(nn.Module):
         about ``chunk_samples / B``), which bounds memory and keeps tensors cache-sized;
         the result is the same as one chunk of ``T`` steps. ``chunk=0`` disables chunking.
         Images run channels-last (faster convolutions on CPU and GPU; the same values up to
-        the convolutions' rounding). A simulation whose memory estimate exceeds the free
-        memory is refused before it starts.
+        the convolutions' rounding), and θ is folded into the next layer where it can be
+        (``fold_thresholds``; not while a layer is observed or calibrated). A simulation
+        whose memory estimate exceeds the free memory is refused before it starts.
         """
         steps = _check_call(x, timesteps, getattr(self.info, "input_shape", None))
         if x.dim() == 4:
@@ -104,16 +109,19 @@ class SpikingNetwork(nn.Module):
             neuron.check_horizon(steps)
         chunk = self.window(steps, batch, all(n.chunkable for n in neurons), chunk)
         self.check_memory(x, steps, chunk)
+        graph, folded = self.simulated_graph(neurons)
         outputs = []
         try:
+            for neuron in folded:
+                neuron.unit_output = True
             for offset in range(0, steps, chunk):
                 length = min(chunk, steps - offset)
                 for neuron in neurons:
                     neuron.set_time(length, batch, offset)
-                outputs.append(self._run(x, length, batch))
+                outputs.append(self._run(graph, x, length, batch))
         finally:
             for neuron in neurons:
-                neuron.state = None
+                neuron.state, neuron.unit_output = None, False
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
     @classmethod
@@ -132,8 +140,15 @@ class SpikingNetwork(nn.Module):
                                                "the spiking network")
         check_fits(*self._sizes[key], steps, x.shape[0], window, x.device)
 
-    def _run(self, x: Tensor, steps: int, batch: int) -> Tensor:
-        out = forward_checked(self.net, x, "the spiking network")
+    def simulated_graph(self, neurons: list[SpikingNeuron]) -> tuple[fx.GraphModule, list]:
+        """The graph to simulate and the layers whose θ it holds in their consumers: the
+        folded form, unless folding is off or a layer is watched (observer, calibration)."""
+        watched = any(n.observer is not None or n.calibration_step is not None for n in neurons)
+        folded = None if watched or not self.fold_thresholds else self._folded.get(self.net)
+        return (self.net, []) if folded is None else (folded, self._folded.neurons)
+
+    def _run(self, graph: fx.GraphModule, x: Tensor, steps: int, batch: int) -> Tensor:
+        out = forward_checked(graph, x, "the spiking network")
         if not isinstance(out, Tensor):
             raise Ann2SnnError("the network must return one tensor (the class scores)")
         if out.shape[0] == batch and (steps == 1 or out.shape[0] != steps * batch):

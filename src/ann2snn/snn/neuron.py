@@ -71,6 +71,9 @@ class SpikingNeuron(nn.Module):
         self.permute: str | None = None  # temporal misalignment of the output: layer | neuron
         self.coding = "rate"  # or "diff" (docs/methods.md#differential-coding)
         self.t_max: int | None = None  # the largest T the thresholds hold for (None: any)
+        #: set by the network while θ sits in the consumers' weights: emit ``s``, not ``θ·s``
+        #: (IF layers only; docs/methods.md#threshold-folding)
+        self.unit_output = False
         self.seed_value = 0
         self._generator: torch.Generator | None = None
 
