@@ -111,6 +111,17 @@ def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, devic
     return snns, skipped
 
 
+def prepared_ann(model: nn.Module, maxpool: str, cache: dict | None):
+    """The prepared ANN (never changed by a conversion), from ``cache`` when an evaluation
+    of the same model with the same ``maxpool`` prepared it already."""
+    key = ("prepared", id(model), maxpool)
+    if cache is None:
+        return prepare_ann(model, maxpool)
+    if key not in cache:
+        cache[key] = prepare_ann(model, maxpool)
+    return cache[key]
+
+
 def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) -> int:
     """Correct ANN predictions of batch ``index`` (from ``cache`` when another evaluation of
     the same batches already computed them)."""
@@ -194,7 +205,7 @@ def evaluate(
                               calib_batches=calib_batches, maxpool=maxpool)
     device = model_device(check_model(model), device)
     model = model.to(device).eval()
-    prep = prepare_ann(model, maxpool)  # prepared once for all T
+    prep = prepared_ann(model, maxpool, ann_cache)  # once for all T (and methods compared)
     recipe = recipe or method_recipe(method, options, prep)  # auto: by its activations
     batches = iterate_batches(data, "evaluation data", labels=True, device=device)
     first = next(batches)

@@ -114,3 +114,14 @@ def test_saved_folded_network_reloads_identical_with_unfolded_weights(tmp_path):
         assert torch.equal(loaded(x, 4), before)
     conv = dict(loaded.net.named_modules())["layer1.0.conv2"]
     assert torch.equal(conv.weight, dict(snn.net.named_modules())["layer1.0.conv2"].weight)
+
+
+def test_a_hooked_layer_reads_theta_spikes():
+    snn = ann2snn.convert(create_model("resnet20").eval(), "opi", calib=CALIB)
+    neuron = next(m for n, m in snn.neurons() if "layer1_0_act1" in n)
+    outputs = []
+    neuron.register_forward_hook(lambda _m, _i, out: outputs.append(out))
+    with torch.no_grad():
+        snn(torch.randn(4, 3, 32, 32), 3)
+    assert set(outputs[0].unique().tolist()) <= {0.0, float(neuron.threshold)}
+    assert outputs[0].max() == neuron.threshold  # θ·s: the canonical graph ran

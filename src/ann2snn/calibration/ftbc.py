@@ -15,6 +15,7 @@ evaluation data.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 
 import torch
@@ -113,8 +114,10 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches
     eta, iterations, holdout, fresh = params.eta, params.iterations, params.holdout, params.fresh
     count = batch_counts(recipe, params, calib_batches)
     held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
-    clock = Clock()
+    clock, held_seconds = Clock(), 0.0
+    begun = time.perf_counter()
     best_acc = _accuracy(snn, held, steps) if held else None
+    held_seconds += time.perf_counter() - begun
     best_iter, best = 0, _biases(snn)
     history = [best_acc]
     for k in range(1, iterations + 1):
@@ -122,7 +125,9 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches
             layerwise_pass(snn, ann, x, steps,
                            lambda _name, n, cur, act: ftbc_update(n, cur, act, eta), clock)
         if held:
+            begun = time.perf_counter()
             acc = _accuracy(snn, held, steps)
+            held_seconds += time.perf_counter() - begun
             history.append(acc)
             if acc > best_acc:
                 best_acc, best_iter, best = acc, k, _biases(snn)
@@ -135,4 +140,5 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches
         steps, iterations, eta=eta, batches=count, iterations=iterations,
         fresh=fresh, holdout_batches=len(held),
         chosen_iteration=best_iter, holdout_accuracy=history,
+        holdout_seconds=round(held_seconds, 3),
         snn_passes=iterations * count + (iterations + 1) * len(held))
