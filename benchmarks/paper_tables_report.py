@@ -102,7 +102,10 @@ def plot(result: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n in result["networks"] if any(r["network"] == n for r in result["reports"])]
+    names = sorted((n for n in result["networks"] if any(r["network"] == n for r in
+                                                          result["reports"])),
+                   key=lambda n: result["networks"][n].get("levels") or 0)  # relu, L4, L8, L15
+    methods = list(dict.fromkeys(r["method"] for r in result["reports"]))  # one colour each
     if not names:
         return
     cols = min(2, len(names))
@@ -112,11 +115,11 @@ def plot(result: dict, path: str) -> None:
     steps = result["steps"]
     for ax, name in zip(axes.flat, names):
         reports = [r for r in result["reports"] if r["network"] == name]
-        for i, r in enumerate(reports):
-            rows = _by_t(r)
+        for r in reports:
+            rows, i = _by_t(r), methods.index(r["method"])
             ts = [t for t in steps if t in rows]
             ax.plot(ts, [100 * rows[t]["accuracy"] for t in ts], marker=markers[i % len(markers)],
-                    color=colours[(2 * i) % 20], label=r["method"])
+                    color=colours[(2 * i + i // 10) % 20], label=r["method"])
         if reports:
             ann = 100 * reports[0]["ann"]["accuracy"]
             ax.axhline(ann, color="k", linestyle="--", linewidth=1, label=f"ANN ({ann:.1f})")
