@@ -39,6 +39,15 @@ def _colors(plt, count: int):
     return [cmap(i % cmap.N) for i in range(count)]
 
 
+def _spaced(ticks: list) -> list:
+    """Ticks of a log axis at least 1.2x apart (16 and 17 would print over each other)."""
+    kept: list = []
+    for t in ticks:
+        if not kept or t >= 1.2 * kept[-1]:
+            kept.append(t)
+    return kept
+
+
 def _legend(ax, entries: int) -> None:
     """Inside the axes when short, beside them when long."""
     if entries <= 9:
@@ -57,17 +66,20 @@ def accuracy_vs_steps(reports: list[dict], path: Path, x: str = "T") -> None:
     rows = math.ceil(len(models) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(7.5 * cols, 4.4 * rows), squeeze=False,
                              sharey=True)
+    series = list(dict.fromkeys(_label(r, 1) for r in reports))  # one look per preset
+    colors = _colors(plt, len(series))
     for ax, model in zip(axes.flat, models):
         mine = [r for r in reports if r["model"] == model]
-        for i, (r, color) in enumerate(zip(mine, _colors(plt, len(mine)))):
+        for r in mine:
+            i = series.index(_label(r, 1))
             ax.plot([row[x] for row in r["snn"]], [PERCENT * row["accuracy"] for row in r["snn"]],
                     marker=MARKERS[i % len(MARKERS)], ms=3, ls=LINE_STYLES[i // 10 % 4],
-                    color=color, label=_label(r, 1))
+                    color=colors[i], label=_label(r, 1))
         ann = mine[0]["ann"]["accuracy"]
         ax.axhline(PERCENT * ann, ls="--", color="black", lw=1,
                    label=label(f"ANN {PERCENT * ann:.2f} %"))
         ax.set_xscale("log", base=2)
-        ticks = sorted({row[x] for r in mine for row in r["snn"]})
+        ticks = _spaced(sorted({row[x] for r in mine for row in r["snn"]}))
         if len(ticks) <= MAX_TICKS:  # else the log axis's own ticks
             ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=7)
         ax.set_xlabel("time steps T" if x == "T" else
@@ -168,8 +180,8 @@ def spike_raster(report: dict, layer: str, path: Path) -> None:
                   if rec["layer"] == layer), None)
     of = f" of {total:,}" if total else ""
     ax.set_ylabel(f"neuron (flat index):\n{len(record['neurons'])} evenly spaced{of}")
-    ax.set_title(label(f"{report['method']}: spikes of layer {layer}, first test image, "
-                       f"T = {raster['T']}"))
+    ax.set_title(label(f"{report['model']}, {report['method']}: spikes of layer {layer}, "
+                       f"first test image, T = {raster['T']}"))
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     fig.savefig(path, dpi=130, bbox_inches="tight")
