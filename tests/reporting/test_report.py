@@ -36,7 +36,7 @@ def test_report_writes_every_file(report_files, tmp_path):
     rows = (out / "rows.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + 2 * 3 and rows[0].startswith("method,model,T,accuracy")
     summary = (out / "summary.md").read_text()
-    assert "Per layer: TinyResNet, opi, T = 2" in summary and "memory traffic is ignored" in summary
+    assert "Per layer: TinyResNet, opi \\[opi\\], T = 2" in summary and "memory traffic is ignored" in summary
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
 
 
@@ -75,4 +75,6 @@ def test_merged_files_label_their_source(report_files, tmp_path):
     write_report(report_files, out)
     assert "| robust [robust] |" in (out / "summary.md").read_text().replace("\\[", "[").replace(
         "\\]", "]")
+    layer_methods = {line.split(",")[0] for line in (out / "layers.csv").read_text().splitlines()[1:]}
+    assert layer_methods == {"robust [robust]", "opi [opi]"}
     assert (out / "accuracy_vs_latency.png").stat().st_size > 0

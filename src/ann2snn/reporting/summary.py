@@ -15,7 +15,7 @@ from ann2snn.reporting import figures
 from ann2snn.reporting.escape import csv_cell
 from ann2snn.reporting.escape import markdown as md
 from ann2snn.reporting.load import read_reports
-from ann2snn.reporting.table import format_compare_table, pareto, rows_of
+from ann2snn.reporting.table import format_compare_table, pareto, report_label, rows_of
 
 ENERGY_FRONT = (("accuracy", 1), ("energy_uj", -1))
 FILES = ("summary.md", "rows.csv", "layers.csv", "accuracy_vs_T.png", "accuracy_vs_latency.png",
@@ -61,7 +61,7 @@ def _markdown(reports, report, steps, layer, front) -> str:
              "![accuracy against T](accuracy_vs_T.png)", "",
              "![accuracy against latency](accuracy_vs_latency.png)", "",
              "![accuracy against energy](accuracy_vs_energy.png)", "",
-             f"## Per layer: {md(report['model'])}, {md(report['method'])}, T = {steps}", "",
+             f"## Per layer: {md(report['model'])}, {md(report_label(report))}, T = {steps}", "",
              "| layer | kind | neurons | spikes/neuron | firing rate | sops | mean abs ANN-SNN |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {md(r['layer'])} | {md(r['kind'])} | {r['neurons']} | {r['spikes_per_neuron']:.3f} | "
@@ -89,7 +89,7 @@ def write_report(paths: list[str | Path], out: str | Path, *, method: str | None
         tmp.mkdir(parents=True)
         (tmp / "summary.md").write_text(_markdown(reports, report, steps, layer, front))
         _csv(tmp / "rows.csv", [{**r, "pareto": f} for r, f in zip(rows, front)])
-        _csv(tmp / "layers.csv", [{"method": r["method"], "T": t, **rec} for r in reports
+        _csv(tmp / "layers.csv", [{"method": report_label(r), "T": t, **rec} for r in reports
                                   for t, recs in r.get("layers", {}).items() for rec in recs])
         figures.accuracy_vs_steps(reports, tmp / "accuracy_vs_T.png")
         figures.accuracy_vs_steps(reports, tmp / "accuracy_vs_latency.png", "latency_steps")

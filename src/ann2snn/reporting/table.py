@@ -12,14 +12,18 @@ from ann2snn.reporting.recommend import recommendation_lines
 OBJECTIVES = (("accuracy", 1), ("energy_uj", -1), ("latency_steps", -1))
 
 
+def report_label(r: dict) -> str:
+    """``method (options) [source file]``: one name per report, even when files are merged."""
+    options = ", ".join(f"{k}={v}" for k, v in r.get("options", {}).items())
+    label = f"{r['method']} ({options})" if options else r["method"]
+    return label + f" [{r['source']}]" if r.get("source") else label
+
+
 def rows_of(reports: list[dict]) -> list[dict]:
     """One row per (method, T) of ``reports``: what the table and the figures show."""
     rows = []
     for r in reports:
-        options = ", ".join(f"{k}={v}" for k, v in r.get("options", {}).items())
-        label = f"{r['method']} ({options})" if options else r["method"]
-        if r.get("source"):
-            label += f" [{r['source']}]"
+        label = report_label(r)
         for s in r["snn"]:
             rows.append({"method": label, "model": r["model"], "T": s["T"],
                          **{k: s.get(k) for k in ("accuracy", "spikes_per_neuron", "energy_uj",
