@@ -22,6 +22,9 @@ Systems are interleaved, best of ``--repeats``. Run alone (two torch processes o
 thrash each other), from the project root:
 
     .venv/bin/python benchmarks/speed.py > docs/results-speed.json
+
+``--only PART`` (repeatable: simulation, two-phase, graded, calibration, memory) measures
+those parts alone.
 """
 
 from __future__ import annotations
@@ -223,12 +226,41 @@ print(before, status('VmHWM:'))
     return {"setup_bytes": before, "peak_bytes": peak, "simulation_bytes": peak - before}
 
 
+PARTS = ("simulation", "two-phase", "graded", "calibration", "memory")
+
+
+def measure(part: str, resnet, batches, calib, steps, args) -> dict:
+    """One part of the benchmark (``--only``), its JSON fields."""
+    if part == "simulation":
+        out = {"resnet20": simulation(resnet, batches, calib, steps, args.repeats)}
+        if not args.skip_vgg:
+            vgg = create_model("vgg16").eval()
+            out["vgg16_random"] = simulation(vgg, batches[:1], calib[:1], steps, 1)
+        return out
+    if part == "two-phase":
+        return {name: two_phase(name, batches[0][0], steps, args.repeats)
+                for name in ("tpp", "errorfree")}
+    if part == "graded":
+        return {"graded_and_differential": coded(resnet, batches[0][0], calib, steps,
+                                                 args.repeats)}
+    if part == "calibration":
+        return {"calibration": calibration(resnet, train_batches(9), 8),  # FTBC: B = 5 + 4 held out
+                "ftbc_vs_whole_network": ftbc_against_reference(resnet, calib[:2], 8)}
+    one, many = peak_memory(1), peak_memory(64)
+    return {"memory": {"T1": one, "T64": many,
+                       "peak_ratio": round(many["peak_bytes"] / one["peak_bytes"], 3),
+                       "simulation_ratio": round(many["simulation_bytes"]
+                                                 / one["simulation_bytes"], 3)}}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timesteps", default="8,32")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--limit", type=int, help="first N test images only")
     parser.add_argument("--skip-vgg", action="store_true")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="measure this part only (repeatable; default: all)")
     args = parser.parse_args()
     if not (SHARED / "models" / "resnet20-12fca82f.th").exists():
         print(json.dumps({"skipped": f"{SHARED} is absent"}))
@@ -237,20 +269,9 @@ def main() -> int:
     torch.manual_seed(0)
     resnet = load_weights(create_model("resnet20"), SHARED / "models" / "resnet20-12fca82f.th").eval()
     batches, calib = test_batches(args.limit), train_batches(5)
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__,
-              "resnet20": simulation(resnet, batches, calib, steps, args.repeats)}
-    if not args.skip_vgg:
-        vgg = create_model("vgg16").eval()
-        result["vgg16_random"] = simulation(vgg, batches[:1], calib[:1], steps, 1)
-    result["tpp"] = two_phase("tpp", batches[0][0], steps, args.repeats)
-    result["errorfree"] = two_phase("errorfree", batches[0][0], steps, args.repeats)
-    result["graded_and_differential"] = coded(resnet, batches[0][0], calib, steps, args.repeats)
-    result["calibration"] = calibration(resnet, train_batches(9), 8)  # FTBC: B = 5 + 4 held out
-    result["ftbc_vs_whole_network"] = ftbc_against_reference(resnet, calib[:2], 8)
-    one, many = peak_memory(1), peak_memory(64)
-    result["memory"] = {"T1": one, "T64": many,
-                        "peak_ratio": round(many["peak_bytes"] / one["peak_bytes"], 3),
-                        "simulation_ratio": round(many["simulation_bytes"] / one["simulation_bytes"], 3)}
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__}
+    for part in args.only or PARTS:
+        result.update(measure(part, resnet, batches, calib, steps, args))
     print(json.dumps(result, indent=1))
     return 0
 

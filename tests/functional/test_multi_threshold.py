@@ -37,6 +37,24 @@ def _official_mt_step(mem, cumulative, thre, n):
     return (shaped * pos_true).sum(0) - (shaped * neg_true).sum(0)
 
 
+@pytest.mark.parametrize("n", [1, 4, 8])
+def test_closed_form_mt_equals_the_official_rule_on_every_boundary(n):
+    """Potentials and totals exactly on ±¾θ/2^k and θ/2^k, and one float either side of
+    them, per-channel θ: the frexp form must pick the same level as comparing each one."""
+    torch.manual_seed(n)
+    theta = torch.rand(3, 1) + 0.3
+    k = torch.randint(0, 10, (3, 400)).float()
+    edge = theta * 0.75 / 2**k * torch.where(torch.rand(3, 400) < 0.5, -1.0, 1.0)
+    total = theta / 2 ** torch.randint(0, 10, (3, 400)).float()
+    up, down = torch.full_like(edge, 1e9), torch.full_like(edge, -1e9)
+    for m in (edge, torch.nextafter(edge, up), torch.nextafter(edge, down), 3 * torch.randn(3, 400),
+              torch.zeros(3, 400)):
+        for sent in (total, torch.nextafter(total, torch.zeros_like(total)), torch.zeros_like(m)):
+            assert torch.equal(mt_fire(m, theta, n, sent), _official_mt_step(m, sent, theta, n))
+        no_negative = _official_mt_step(m, torch.zeros_like(m), theta, n)
+        assert torch.equal(mt_fire(m, theta, n, None), no_negative)
+
+
 def test_rate_coded_mt_equals_the_official_loop():
     torch.manual_seed(0)
     currents = torch.randn(12, 5, 7, dtype=torch.float64) * 0.6 + 0.2

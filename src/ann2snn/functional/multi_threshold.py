@@ -27,24 +27,54 @@ from torch import Tensor
 Fire = Callable[[Tensor, Tensor | None], Tensor]
 
 
+#: each float type's integer type of the same width, and its mantissa bits
+_LAYOUT = {torch.float64: (torch.int64, 52), torch.float32: (torch.int32, 23),
+           torch.float16: (torch.int16, 10), torch.bfloat16: (torch.int16, 7)}
+
+
+def _bits(x: Tensor) -> Tensor:
+    return x.view(_LAYOUT[x.dtype][0])
+
+
+def smallest_halving(x: Tensor, c: Tensor) -> Tensor:
+    """The smallest integer ``k ≥ 0`` with ``x ≥ c·2^-k``, exactly, for positive normal
+    floats: their bit patterns, read as integers, order as their values, and ``·2^-k``
+    subtracts ``k`` from the exponent field, so ``k = ⌈(bits(c) − bits(x)) / 2^p⌉`` (``p``
+    mantissa bits), clamped at 0. Meaningless where ``x ≤ 0``: mask it."""
+    p = _LAYOUT[x.dtype][1]
+    return ((_bits(c) - _bits(x)).add_((1 << p) - 1) >> p).clamp_min_(0)
+
+
+def halved(theta: Tensor, k: Tensor) -> Tensor:
+    """``θ·2^-k`` by the exponent field (exact while the result is a normal float)."""
+    return (_bits(theta) - (k << _LAYOUT[theta.dtype][1])).view(theta.dtype)
+
+
 def mt_fire(m: Tensor, theta: Tensor, thresholds: int, sent: Tensor | None) -> Tensor:
-    """The MT neuron's spike for potentials ``m`` (``sent`` None: no negative spikes)."""
-    spike = torch.zeros_like(m)
-    for k in reversed(range(thresholds)):  # the smallest k that fires wins: written last
-        level = theta / 2**k
-        spike = torch.where(m >= level * 0.75, level, spike)
-        if sent is not None:
-            spike = torch.where((m <= -(level * 0.75)) & (sent >= level), -level, spike)
-    return spike
+    """The MT neuron's spike for potentials ``m`` (``sent`` None: no negative spikes), in
+    closed form: ``k`` is the smallest with ``|m| ≥ ¾θ·2^-k`` (:func:`smallest_halving`: the
+    same bounds as comparing level by level, since scaling by ``2^-k`` is exact); a negative
+    spike also needs ``sent ≥ θ·2^-k``, so its ``k`` is the larger of the two; a spike fires
+    where ``k < N``. The same number of passes for any ``N``."""
+    theta = theta.to(m.dtype)  # one layout for the bit arithmetic
+    k = smallest_halving(m.abs(), theta * 0.75)
+    fires = m > 0
+    if sent is not None:
+        negative = (m < 0) & (sent > 0)
+        torch.maximum(k, smallest_halving(sent, theta).mul_(negative), out=k)
+        fires |= negative
+    fires &= k < thresholds
+    level = halved(theta, k.clamp_max_(thresholds))  # a normal float everywhere: no NaN · 0
+    return torch.copysign(level, m).mul_(fires)
 
 
 def signed_if_fire(m: Tensor, theta: Tensor, sent: Tensor | None) -> Tensor:
     """IF under differential coding: ``+θ`` when ``m ≥ θ``; ``−θ`` when ``m ≤ 0`` and
     ``sent ≥ θ`` (potentials start at ``θ/2``, so both bounds are ``θ/2`` from the start)."""
-    spike = torch.where(m >= theta, theta, torch.zeros_like(m))
+    spike = (m >= theta).to(m.dtype)
     if sent is not None:
-        spike = torch.where((m <= 0) & (sent >= theta), -theta, spike)
-    return spike
+        spike.sub_(((m <= 0) & (sent >= theta)).to(m.dtype))
+    return spike.mul_(theta)
 
 
 def coding_init(like: Tensor, v0: Tensor) -> tuple[Tensor, Tensor, Tensor]:
