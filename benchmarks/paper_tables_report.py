@@ -119,7 +119,8 @@ def plot(result: dict, path: str) -> None:
             rows, i = _by_t(r), methods.index(r["method"])
             ts = [t for t in steps if t in rows]
             ax.plot(ts, [100 * rows[t]["accuracy"] for t in ts], marker=markers[i % len(markers)],
-                    color=colours[(2 * i + i // 10) % 20], label=r["method"])
+                    color=colours[(2 * i + i // 10) % 20], label=r["method"],
+                    markersize=11 if len(ts) == 1 else 6, zorder=3 if len(ts) == 1 else 2)
         if reports:
             ann = 100 * reports[0]["ann"]["accuracy"]
             ax.axhline(ann, color="k", linestyle="--", linewidth=1, label=f"ANN ({ann:.1f})")
