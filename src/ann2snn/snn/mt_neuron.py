@@ -31,7 +31,7 @@ class MTNeuron(SpikingNeuron):
     def chunkable(self) -> bool:  # type: ignore[override]
         return runs_in_chunks("mt", self.permute)
 
-    def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
+    def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
         theta = self.param(self.threshold, currents)
         fire = partial(mt_fire, theta=theta, thresholds=self.thresholds)
         return coded_run(self, currents, lambda m, sent: fire(m, sent=sent),
