@@ -129,3 +129,16 @@ def test_a_hooked_layer_reads_theta_spikes():
         snn(torch.randn(4, 3, 32, 32), 3)
     assert set(outputs[0].unique().tolist()) <= {0.0, float(neuron.threshold)}
     assert outputs[0].max() == neuron.threshold  # θ·s: the canonical graph ran
+
+
+def test_a_hooked_consumer_sees_every_call_and_the_theta_spikes():
+    """A hook on a synapse (as NeuroBench counts operations) must fire: no folded copy."""
+    snn = ann2snn.convert(create_model("resnet20").eval(), "opi", calib=CALIB)
+    conv = dict(snn.net.named_modules())["layer1.0.conv2"]
+    theta = float(next(m for n, m in snn.neurons() if "layer1_0_act1" in n).threshold)
+    inputs = []
+    conv.register_forward_hook(lambda _m, args, _out: inputs.append(args[0]))
+    with torch.no_grad():
+        snn(torch.randn(4, 3, 32, 32), 3)
+    assert len(inputs) == 1 and set(inputs[0].unique().tolist()) <= {0.0, theta}
+    assert float(inputs[0].max()) == theta
