@@ -22,6 +22,7 @@ from ann2snn.conversion.converter import (
     model_device,
     prepare_ann,
 )
+from ann2snn.conversion.memo import memo_for
 from ann2snn.costs.accounting import Accounting
 from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
@@ -84,7 +85,7 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
 
 
 def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, device, skip,
-                      procs, log) -> tuple[dict, dict[int, str]]:
+                      procs, log, memo=None) -> tuple[dict, dict[int, str]]:
     """One conversion of the prepared ANN ``prep`` for every ``T`` (``None`` key) or one per
     ``T``; the ``T`` a method refuses are skipped with the reason when ``skip``."""
     snns: dict[int | None, SpikingNetwork] = {}
@@ -96,7 +97,7 @@ def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, devic
         log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
         try:
             snns[t] = convert_prepared(prep, model, recipe, calib, steps=t,
-                                       calib_batches=calib_batches, device=device)
+                                       calib_batches=calib_batches, device=device, memo=memo)
         except OptionError:
             raise
         except MethodError as exc:
@@ -213,7 +214,7 @@ def evaluate(
     started = time.perf_counter()
     snns, skipped = _networks(prep, model, recipe, snn, calib, steps, device=device,
                               calib_batches=calib_batches, skip=skip_inapplicable, procs=procs,
-                              progress=progress)
+                              progress=progress, cache=ann_cache)
     steps, convert_seconds = [t for t in steps if t not in skipped], time.perf_counter() - started
     total_batches = len(data) if hasattr(data, "__len__") else None
     accounting = Accounting(prep, snns, steps, first[0]) if costs else None
@@ -227,15 +228,16 @@ def evaluate(
 
 
 def _networks(prep, model, recipe, snn, calib, steps, *, calib_batches, device, skip, procs,
-              progress) -> tuple[dict, dict]:
+              progress, cache) -> tuple[dict, dict]:
     """The SNN per ``T`` (``None``: one for every ``T``) and the ``T`` skipped with why: the
     given ``snn`` as it is, else the prepared ANN converted by ``recipe``."""
     if snn is not None:
         return {None if snn.info.timesteps is None else steps[0]: snn.to(device)}, {}
     check_applies(prep, model, recipe)  # "does not apply" before any "converting"
-    return convert_for_steps(prep, model, recipe, replayed(calib, recipe.seed), steps,
-                             calib_batches=calib_batches, device=device, skip=skip, procs=procs,
-                             log=partial(stage, progress))
+    calib = replayed(calib, recipe.seed)
+    return convert_for_steps(prep, model, recipe, calib, steps, calib_batches=calib_batches,
+                             device=device, skip=skip, procs=procs, log=partial(stage, progress),
+                             memo=memo_for(cache, calib, prep))
 
 
 def summed_counts(model, snns, batches, steps, accounting, ann_cache, procs) -> tuple[list, dict]:

@@ -12,6 +12,7 @@ from torch import fx, nn
 
 from ann2snn.batches import replayed
 from ann2snn.checks import check_finite_module
+from ann2snn.conversion.memo import ConversionMemo
 from ann2snn.conversion.pipeline import ANN_STAGES, RECIPE_STAGES, Conversion, run_stages
 from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError, OptionError
@@ -152,11 +153,16 @@ def check_applies(prep: PreparedANN, model: nn.Module, recipe: Recipe) -> None:
 
 
 def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib, *,
-                     steps: int | None, calib_batches: int | None, device) -> SpikingNetwork:
+                     steps: int | None, calib_batches: int | None, device,
+                     memo: ConversionMemo | None = None) -> SpikingNetwork:
     """:func:`convert` on an ANN prepared once (an evaluation converts it for every ``T``
     and accounts against it): the pipeline's recipe stages. ``prep`` is read, never
-    changed (the replace stage copies its graph)."""
-    c = Conversion(model, recipe=recipe, calib=replayed(calib, recipe.seed), steps=steps,
+    changed (the replace stage copies its graph). ``memo``: thresholds and calibrated
+    states shared with earlier conversions of ``prep`` on the same ``calib`` (conversion/memo.py)."""
+    calib = replayed(calib, recipe.seed)
+    if memo is not None and memo.calib is not calib:
+        raise ValueError("the conversion memo belongs to other calibration data")
+    c = Conversion(model, recipe=recipe, calib=calib, steps=steps,
                    calib_batches=calib_batches, device=device, gm=prep.gm, sites=prep.sites,
-                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded)
+                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo)
     return run_stages(RECIPE_STAGES, c).snn

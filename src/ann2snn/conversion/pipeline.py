@@ -24,6 +24,7 @@ from ann2snn.ann.sites import SITE_PREFIX
 from ann2snn.calibration import get_calibration
 from ann2snn.conversion.assemble import ConversionRecord, build_neurons, wrap
 from ann2snn.conversion.fold_bn import fold_batchnorm
+from ann2snn.conversion.memo import ConversionMemo
 from ann2snn.conversion.norms import canonicalize_norms
 from ann2snn.conversion.observe import observe
 from ann2snn.conversion.pooling import replace_maxpool_by_avgpool
@@ -67,6 +68,7 @@ class Conversion:
     silent: dict[str, str] = field(default_factory=dict)
     snn_graph: fx.GraphModule | None = None
     snn: Any = None
+    memo: ConversionMemo | None = None  # what conversions on the same batches share
 
 
 def _trace(c: Conversion) -> None:
@@ -128,8 +130,14 @@ def _observe(c: Conversion) -> None:
     if c.calib is None:
         raise MethodError(f"method {recipe.name!r} needs calibration data for its thresholds: "
                           "pass calib= (a DataLoader of training batches, never test data)")
-    c.input_shape = observe(c.gm, c.calib, c.estimators,
-                            max_batches=c.calib_batches or THRESHOLD_BATCHES, device=c.device)
+    batches = c.calib_batches or THRESHOLD_BATCHES
+    todo = c.memo.recall_observers(c.estimators, batches, c.device) if c.memo else c.estimators
+    if not todo:
+        c.input_shape = c.memo.input_shape
+        return
+    c.input_shape = observe(c.gm, c.calib, todo, max_batches=batches, device=c.device)
+    if c.memo is not None:
+        c.memo.keep_observers(todo, batches, c.device, c.input_shape)
 
 
 def _threshold(c: Conversion, site) -> Tensor:
@@ -168,13 +176,17 @@ def _assemble(c: Conversion) -> None:
 
 
 def _calibrate(c: Conversion) -> None:
-    recipe = c.recipe
-    for step in recipe.calibration:
+    """The recipe's passes in order, from where a remembered conversion ended (``memo``)."""
+    recipe, where = c.recipe, (c.steps, c.calib_batches, c.device)
+    done = c.memo.restore(c.snn, recipe, *where) if c.memo and recipe.calibration else 0
+    for passes, step in enumerate(recipe.calibration[done:], done + 1):
         if c.calib is None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= "
                               "training batches")
         get_calibration(step)(c.snn, c.gm, recipe, pass_parameters(step, recipe.params),
                               c.calib, steps=c.steps, calib_batches=c.calib_batches, device=c.device)
+        if c.memo is not None:
+            c.memo.keep(c.snn, recipe, passes, *where)
     c.snn.seed(recipe.seed)  # calibration drew from the streams: restart them
 
 

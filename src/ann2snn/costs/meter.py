@@ -40,23 +40,24 @@ class LayerMeter:
         self.raster: list[Tensor] = []
 
     def begin(self, ann: Tensor | None) -> None:
-        self.ann, self.running = None if ann is None else ann.flatten(1), None
+        self.ann, self.running = ann, None
 
     def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
-        s = spikes.detach().flatten(2)  # [steps, B, neurons] of 0/1
+        s = spikes.detach()  # [steps, B, ...] of 0/1, in whatever layout the layer ran
         end = offset + s.shape[0]
         if end > self.spikes.shape[0]:
             return  # a run longer than the evaluation asked for: not accounted
-        per_step = s.sum(1).double()  # exact: counts of at most B per neuron and step
+        # reduced in place of flattening: a channels-last [T, B, C, H, W] would be copied
+        per_step = s.sum(1).flatten(1).double()  # exact: counts of at most B per neuron, step
         if self.synapses.device != per_step.device:
             self.synapses, self.routing = (w.to(per_step.device) for w in (self.synapses, self.routing))
         self.spikes[offset:end] += per_step.sum(1).cpu()
         self.sops[offset:end] += (per_step @ self.synapses).cpu()
         self.routed[offset:end] += (per_step @ self.routing).cpu()
         if self.samples == 0:
-            self.raster.append(s[:, 0, self.raster_index.to(s.device)].cpu())
+            self.raster.append(s[:, 0].flatten(1)[:, self.raster_index.to(s.device)].cpu())
         if self.ann is not None:
-            self._errors(values.detach().flatten(2), offset)
+            self._errors(values.detach(), offset)
 
     def _errors(self, v: Tensor, offset: int) -> None:
         position = offset
@@ -64,7 +65,8 @@ class LayerMeter:
             part = v[position - offset:t - offset].sum(0)
             self.running = part if self.running is None else self.running + part
             position = t
-            gap = (self.running / t - self.ann.to(v.device)).abs().mean(1, dtype=torch.float64)
+            gap = (self.running / t - self.ann.to(v.device)).abs()
+            gap = gap.mean(tuple(range(1, gap.dim())), dtype=torch.float64)
             self.error[t] += float(gap.sum())
         if position < offset + v.shape[0]:
             part = v[position - offset:].sum(0)
