@@ -77,7 +77,7 @@ class ConversionMemo:
     def restore(self, snn, recipe: Recipe, steps, batches, device) -> int:
         """Put the longest remembered prefix of ``recipe``'s passes into ``snn`` (IF layers
         only: they draw no random numbers); returns how many passes it covers."""
-        if recipe.neuron != "if" or recipe.permute is not None:
+        if not _remembered(recipe):
             return 0
         for passes in range(len(recipe.calibration), 0, -1):
             found = self.states.get(self.state_key(recipe, passes, steps, batches, device))
@@ -93,12 +93,17 @@ class ConversionMemo:
 
     def keep(self, snn, recipe: Recipe, passes: int, steps, batches, device) -> None:
         """Remember ``snn``'s IF layers after ``recipe``'s first ``passes`` passes."""
-        if recipe.neuron != "if" or recipe.permute is not None:
+        if not _remembered(recipe):
             return
         layers = {name: {attr: _copy(getattr(neuron, attr, None)) for attr in CALIBRATED_STATE}
                   for name, neuron in snn.neurons()}
         costs = {k: dict(v) for k, v in snn.info.calibration.items()}
         self.states[self.state_key(recipe, passes, steps, batches, device)] = (layers, costs)
+
+
+def _remembered(recipe: Recipe) -> bool:
+    """Deterministic layers only: plain IF (TPP and permutations draw random numbers)."""
+    return recipe.neuron == "if" and recipe.permute is None
 
 
 def _copy(value: Tensor | None) -> Tensor | None:
