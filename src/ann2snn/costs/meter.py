@@ -60,17 +60,27 @@ class LayerMeter:
             self._errors(values.detach(), offset)
 
     def _errors(self, v: Tensor, offset: int) -> None:
+        """Add this run's steps to the running sum (in place), and at each snapshot ``t`` in
+        them, the batch's mean |sum/t - a| per sample."""
         position = offset
         for t in [t for t in self.snapshots if offset < t <= offset + v.shape[0]]:
-            part = v[position - offset:t - offset].sum(0)
-            self.running = part if self.running is None else self.running + part
+            self._accumulate(v[position - offset:t - offset])
             position = t
             gap = (self.running / t - self.ann.to(v.device)).abs()
             gap = gap.mean(tuple(range(1, gap.dim())), dtype=torch.float64)
             self.error[t] += float(gap.sum())
         if position < offset + v.shape[0]:
-            part = v[position - offset:].sum(0)
-            self.running = part if self.running is None else self.running + part
+            self._accumulate(v[position - offset:])
+
+    def _accumulate(self, steps: Tensor) -> None:
+        """``running += steps.sum(0)`` without a temporary for one step (chunks of one step
+        are the rule at batch 128)."""
+        if self.running is None:
+            self.running = steps.sum(0) if steps.shape[0] > 1 else steps[0].clone()
+        elif steps.shape[0] > 1:
+            self.running.add_(steps.sum(0))
+        else:
+            self.running.add_(steps[0])
 
     def totals(self) -> list[float]:
         return [*self.spikes.tolist(), *self.sops.tolist(), *self.routed.tolist(),
