@@ -75,12 +75,11 @@ class LayerMeter:
     def _accumulate(self, steps: Tensor) -> None:
         """``running += steps.sum(0)`` without a temporary for one step (chunks of one step
         are the rule at batch 128)."""
+        part = steps[0] if steps.shape[0] == 1 else steps.sum(0)
         if self.running is None:
-            self.running = steps.sum(0) if steps.shape[0] > 1 else steps[0].clone()
-        elif steps.shape[0] > 1:
-            self.running.add_(steps.sum(0))
+            self.running = part.clone()
         else:
-            self.running.add_(steps[0])
+            self.running.add_(part)
 
     def totals(self) -> list[float]:
         return [*self.spikes.tolist(), *self.sops.tolist(), *self.routed.tolist(),
