@@ -17,7 +17,7 @@ import ann2snn
 from ann2snn.data import NORMALIZATIONS, SeededBatches, load_dataset
 from ann2snn.models import create_model, load_weights, with_normalization
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 class Nudged:
