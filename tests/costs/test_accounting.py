@@ -102,3 +102,35 @@ def test_per_layer_error_is_the_gap_to_the_ann_activation():
 def test_costs_can_be_switched_off():
     _, _, report = _evaluate("opi", [2], costs=False)
     assert "sops" not in report["snn"][0] and "layers" not in report
+
+
+class _FoldNet(nn.Module):
+    """conv -> relu (feeds conv2 alone: θ folds) -> conv -> relu (feeds flatten) -> linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(2, 6, 3, padding=1), nn.Conv2d(6, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 6 * 6, 3)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.c2(torch.relu(self.c1(x)))).flatten(1))
+
+
+def test_costs_are_the_same_with_theta_folded(monkeypatch):
+    """The cost meter lets θ stay folded (0/1 spikes as the values, θ applied by the meter):
+    counts equal the unfolded run's exactly, errors up to rounding."""
+    torch.manual_seed(0)
+    model, x = _FoldNet().eval(), torch.rand(16, 2, 6, 6)
+    data = [(x, torch.zeros(16, dtype=torch.long))]
+    reports = {}
+    for fold in (True, False):
+        monkeypatch.setattr(ann2snn.SpikingNetwork, "fold_thresholds", fold)
+        snn = ann2snn.convert(model, "opi", calib=[x], per_channel=True)
+        reports[fold] = ann2snn.evaluate(model, data, [1, 3, 5], snn=snn)
+        assert (snn._folded.graph is not None) == fold  # the accounted runs were folded
+    for a, b in zip(reports[True]["snn"], reports[False]["snn"]):
+        assert a["sops"] == b["sops"] > 0 and a["spikes_per_neuron"] == b["spikes_per_neuron"]
+    for t in ("1", "3", "5"):
+        for a, b in zip(reports[True]["layers"][t], reports[False]["layers"][t]):
+            assert a["ann_snn_error"] == pytest.approx(b["ann_snn_error"], rel=1e-6)
+            assert a["ann_snn_error"] > 0

@@ -1,10 +1,10 @@
 """Cost accounting during an evaluation, from the spikes the simulation emits (no second run).
 
-Every spiking layer gets an observer that sums, per step, its spikes, the synapses they reach
-(spikes x fan-out) and the pooling/residual accumulates they cost; and, at each requested
-``T``, the mean absolute difference between the ANN activation and the layer's output
-averaged over steps ``1..T``. Per-step sums make one run to ``max(T)`` serve every ``T``
-(docs/methods.md#costs).
+Every spiking layer gets an observer that keeps running sums of its spikes and outputs over
+the steps; at each requested ``T`` it reads from them the spikes, the synapses they reach
+(spikes x fan-out), the pooling/residual accumulates they cost, and the mean absolute
+difference between the ANN activation and the layer's output averaged over steps ``1..T``.
+So one run to ``max(T)`` serves every ``T`` (docs/methods.md#costs).
 """
 
 from __future__ import annotations
@@ -19,89 +19,111 @@ RASTER_NEURONS = 16
 
 
 class LayerMeter:
-    """Sums for one spiking layer over the batches of an evaluation."""
+    """Sums for one spiking layer over the batches of an evaluation.
+
+    Per batch it keeps two running sums over the steps so far, per sample and neuron: the
+    spikes and the output values (one sum when the layer hands its 0/1 spikes as its values,
+    θ folded into the next layer: ``neuron.unit_output``). At each snapshot ``t`` the spike
+    sum, summed over the batch in float64 (exact), gives spikes, synaptic operations and
+    routing accumulates up to ``t``; the value sum gives the ANN-SNN error at ``t``."""
+
+    #: an observer that reads the layer's 0/1 spikes as its values, scaling by θ itself, so
+    #: that the network may keep θ folded while it watches (docs/methods.md#threshold-folding)
+    accepts_unit_values = True
 
     def __init__(self, name: str, kind: str, synapses: Tensor, routing: Tensor,
-                 snapshots: list[int], alphabet: str = "{0, θ}"):
-        self.name, self.kind, self.alphabet = name, kind, alphabet
+                 snapshots: list[int], alphabet: str = "{0, θ}", neuron=None):
+        self.name, self.kind, self.alphabet, self.neuron = name, kind, alphabet, neuron
         self.synapses = synapses.flatten().double()
         self.routing = routing.flatten().double()
         self.neurons = self.synapses.numel()
         self.snapshots = sorted(snapshots)
-        steps = self.snapshots[-1]
-        self.spikes, self.sops, self.routed = (torch.zeros(steps, dtype=torch.float64)
+        self.spikes, self.sops, self.routed = (dict.fromkeys(self.snapshots, 0.0)
                                                for _ in range(3))
         self.error = dict.fromkeys(self.snapshots, 0.0)
         self.samples = 0
         self.ann: Tensor | None = None
-        self.running: Tensor | None = None
+        self.counted: Tensor | None = None  # Σ spikes over the steps so far [B, ...]
+        self.running: Tensor | None = None  # Σ values over the steps so far [B, ...]
         self.raster_index = torch.linspace(0, self.neurons - 1, min(RASTER_NEURONS, self.neurons)
                                            ).round().long()
         self.raster: list[Tensor] = []
 
     def begin(self, ann: Tensor | None) -> None:
-        self.ann, self.running = ann, None
+        self.ann, self.counted, self.running = ann, None, None
 
     def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
-        s = spikes.detach()  # [steps, B, ...] of 0/1, in whatever layout the layer ran
+        s = spikes.detach()  # [steps, B, ...] events, in whatever layout the layer ran
         end = offset + s.shape[0]
-        if end > self.spikes.shape[0]:
+        if end > self.snapshots[-1]:
             return  # a run longer than the evaluation asked for: not accounted
-        # reduced in place of flattening: a channels-last [T, B, C, H, W] would be copied
-        per_step = s.sum(1).flatten(1).double()  # exact: counts of at most B per neuron, step
-        if self.synapses.device != per_step.device:
-            self.synapses, self.routing = (w.to(per_step.device) for w in (self.synapses, self.routing))
-        self.spikes[offset:end] += per_step.sum(1).cpu()
-        self.sops[offset:end] += (per_step @ self.synapses).cpu()
-        self.routed[offset:end] += (per_step @ self.routing).cpu()
         if self.samples == 0:
             self.raster.append(s[:, 0].flatten(1)[:, self.raster_index.to(s.device)].cpu())
-        if self.ann is not None:
-            self._errors(values.detach(), offset)
-
-    def _errors(self, v: Tensor, offset: int) -> None:
-        """Add this run's steps to the running sum (in place), and at each snapshot ``t`` in
-        them, the batch's mean |sum/t - a| per sample."""
+        same = spikes is values  # 0/1 spikes handed as the values (θ folded)
+        v = None if self.ann is None or same else values.detach()
         position = offset
-        for t in [t for t in self.snapshots if offset < t <= offset + v.shape[0]]:
-            self._accumulate(v[position - offset:t - offset])
+        for t in [t for t in self.snapshots if offset < t <= end]:
+            self._accumulate(s, v, position - offset, t - offset)
             position = t
-            gap = (self.running / t - self.ann.to(v.device)).abs()
-            gap = gap.mean(tuple(range(1, gap.dim())), dtype=torch.float64)
-            self.error[t] += float(gap.sum())
-        if position < offset + v.shape[0]:
-            self._accumulate(v[position - offset:])
+            self._snapshot(t, same)
+        if position < end:
+            self._accumulate(s, v, position - offset, end - offset)
 
-    def _accumulate(self, steps: Tensor) -> None:
-        """``running += steps.sum(0)`` without a temporary for one step (chunks of one step
-        are the rule at batch 128)."""
-        part = steps[0] if steps.shape[0] == 1 else steps.sum(0)
-        if self.running is None:
-            self.running = part.clone()
-        else:
-            self.running.add_(part)
+    def _accumulate(self, s: Tensor, v: Tensor | None, first: int, last: int) -> None:
+        """Add steps ``first..last`` of this run to the running sums."""
+        self.counted = _add_steps(self.counted, s[first:last])
+        if v is not None:
+            self.running = _add_steps(self.running, v[first:last])
+
+    def _snapshot(self, t: int, same: bool) -> None:
+        """Spikes, synaptic operations and routing up to ``t``, and the batch's mean
+        ``|Σ values / t - a|`` per sample."""
+        exact = torch.float32 if self.counted.shape[0] * t < 2 ** 24 else torch.float64
+        counts = self.counted.sum(0, dtype=exact).flatten().double()  # integers: exact
+        if self.synapses.device != counts.device:
+            self.synapses, self.routing = (w.to(counts.device) for w in (self.synapses, self.routing))
+        self.spikes[t] += float(counts.sum())
+        self.sops[t] += float(counts @ self.synapses)
+        self.routed[t] += float(counts @ self.routing)
+        if self.ann is None:
+            return
+        mean = self.counted * self._unit_scale() if same else self.running.clone()
+        gap = mean.div_(t).sub_(self._ann_like(mean)).abs_()
+        self.error[t] += float(gap.mean(tuple(range(1, gap.dim()))).double().sum())
+
+    def _ann_like(self, like: Tensor) -> Tensor:
+        """The ANN activation on ``like``'s device and in its memory layout (kept: a
+        mixed-layout subtraction is several times slower)."""
+        ann = self.ann.to(like.device)
+        if like.dim() == 4 and like.is_contiguous(memory_format=torch.channels_last):
+            ann = ann.contiguous(memory_format=torch.channels_last)
+        self.ann = ann
+        return ann
+
+    def _unit_scale(self) -> Tensor:
+        """θ, shaped against one step of the layer (the values are 0/1 spikes)."""
+        return self.neuron.param(self.neuron.threshold, self.counted.unsqueeze(0))
 
     def totals(self) -> list[float]:
-        return [*self.spikes.tolist(), *self.sops.tolist(), *self.routed.tolist(),
-                *self.error.values(), float(self.samples)]
+        sums = (self.spikes, self.sops, self.routed, self.error)
+        return [*(v for d in sums for v in d.values()), float(self.samples)]
 
     def load(self, values: list[float]) -> None:
-        n = self.spikes.shape[0]
-        self.spikes, self.sops, self.routed = (torch.tensor(values[i * n:(i + 1) * n],
-                                                            dtype=torch.float64) for i in range(3))
-        self.error = dict(zip(self.snapshots, values[3 * n:3 * n + len(self.snapshots)]))
+        n = len(self.snapshots)
+        self.spikes, self.sops, self.routed, self.error = (
+            dict(zip(self.snapshots, values[i * n:(i + 1) * n])) for i in range(4))
         self.samples = int(values[-1])
 
     def report_row(self, t: int) -> dict:
         """This layer's costs per inference at ``T = t``."""
         per = max(self.samples, 1)
-        spikes = float(self.spikes[:t].sum()) / per
+        spikes = self.spikes[t] / per
         return {"layer": self.name, "kind": self.kind, "spike_values": self.alphabet,
                 "neurons": self.neurons,
                 "spikes_per_neuron": spikes / self.neurons,
                 "firing_rate": spikes / (self.neurons * t),
-                "sops": float(self.sops[:t].sum()) / per,
-                "routing_acs": float(self.routed[:t].sum()) / per,
+                "sops": self.sops[t] / per,
+                "routing_acs": self.routed[t] / per,
                 "ann_snn_error": self.error[t] / per}
 
 
@@ -112,7 +134,7 @@ class CostMeter:
         self.snn, self.fanout = snn, fanout
         self.two_phase, self.setup = snn.two_phase_layers(), snn.setup_steps()
         self.layers = {name: LayerMeter(name, n.label, fanout.synapses[name], fanout.routing[name],
-                                        snapshots, n.spike_alphabet())
+                                        snapshots, n.spike_alphabet(), n)
                        for name, n in snn.neurons()}
         for name, neuron in snn.neurons():
             neuron.observer = self.layers[name]
@@ -124,7 +146,7 @@ class CostMeter:
     def end(self, batch: int) -> None:
         for layer in self.layers.values():
             layer.samples += batch
-            layer.ann = layer.running = None
+            layer.ann = layer.counted = layer.running = None
 
     def detach(self) -> None:
         for _, neuron in self.snn.neurons():
@@ -167,3 +189,10 @@ class CostMeter:
                              "spike_steps": [(trains[:, j].nonzero().flatten() + 1).tolist()
                                              for j in range(trains.shape[1])]}
         return out
+
+
+def _add_steps(total: Tensor | None, steps: Tensor) -> Tensor:
+    """``total + steps.sum(0)``, in place when there is a total (no temporary for the
+    one-step chunks that are the rule at batch 128)."""
+    part = steps[0] if steps.shape[0] == 1 else steps.sum(0)
+    return part.clone() if total is None else total.add_(part)

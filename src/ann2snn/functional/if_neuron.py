@@ -72,7 +72,8 @@ def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | 
     Returns the outputs ``θ·s[t]`` ``[T, ...]`` (``unit``: ``s[t]`` itself, for a consumer
     that holds θ in its weights); writes ``s`` (0/1) into ``spikes`` if given. Four in-place
     passes per step (``v += I``, ``out = 1[v >= θ]``, ``out *= θ``, ``v -= out``; ``unit``:
-    three, ``v -= θ·out`` in one), one more with ``step_bias`` (added as ``(v + I) + β[t]``):
+    three, ``v -= θ·out`` in one; with ``spikes``: ``spikes = 1[v >= θ]``, ``out = θ·spikes``,
+    no copy), one more with ``step_bias`` (added as ``(v + I) + β[t]``):
     no temporaries, no separate ``θ·s`` pass, no host synchronisation. ``v`` is the same
     either way, bit for bit (``θ·1`` and ``θ·0`` are exact).
     """
@@ -82,6 +83,11 @@ def if_run_(currents: Tensor, threshold: Tensor, v: Tensor, step_bias: Tensor | 
         if step_bias is not None:
             v.add_(step_bias[t])
         out = values[t]
+        if spikes is not None and not unit:  # s kept: written once, θ·s made from it
+            torch.ge(v, threshold, out=spikes[t])
+            torch.mul(spikes[t], threshold, out=out)
+            v.sub_(out)
+            continue
         torch.ge(v, threshold, out=out)  # s as 0/1 in the output dtype: no conversion pass
         if spikes is not None:
             spikes[t].copy_(out)

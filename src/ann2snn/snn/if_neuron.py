@@ -59,9 +59,11 @@ class IFNeuron(SpikingNeuron):
         if self._has_bias:
             bias = self.param(self.bias, currents)
             extra = bias.expand(currents.shape[0], *bias.shape) if extra is None else extra + bias
-        wanted = self.observer is not None
-        spikes = torch.empty_like(currents) if wanted else None
-        return spikes, if_run_(currents, theta, self.state, extra, spikes, self.unit_output)
+        if self.unit_output:  # the outputs are the 0/1 spikes: one tensor serves both
+            values = if_run_(currents, theta, self.state, extra, None, True)
+            return values, values
+        spikes = torch.empty_like(currents) if self.observer is not None else None
+        return spikes, if_run_(currents, theta, self.state, extra, spikes)
 
     def _step_bias(self, currents: Tensor) -> Tensor | None:
         if self.step_bias is None:

@@ -142,11 +142,12 @@ class SpikingNetwork(nn.Module):
 
     def simulated_graph(self, neurons: list[SpikingNeuron]) -> tuple[fx.GraphModule, list]:
         """The graph to simulate and the layers whose θ it holds in their consumers: the
-        folded form, unless folding is off or a layer is watched (an observer, a calibration
-        step, a forward hook on any module: whoever reads a layer gets ``θ·s``)."""
-        watched = any(n.observer is not None or n.calibration_step is not None
-                      for n in neurons) or any(m._forward_hooks or m._forward_pre_hooks
-                                               for m in self.net.modules())
+        folded form, unless folding is off or a layer is watched (a calibration step, a
+        forward hook on any module, an observer that does not declare
+        ``accepts_unit_values``: whoever reads a layer gets ``θ·s``)."""
+        watched = any(n.calibration_step is not None or not getattr(
+            n.observer, "accepts_unit_values", n.observer is None) for n in neurons) or any(
+            m._forward_hooks or m._forward_pre_hooks for m in self.net.modules())
         folded = None if watched or not self.fold_thresholds else self._folded.get(self.net)
         return (self.net, []) if folded is None else (folded, self._folded.neurons)
 

@@ -63,7 +63,9 @@ class SpikingNeuron(nn.Module):
         self.offset = 0  # first step of the current chunk (time-chunked runs)
         self.state: Tensor | None = None  # carried between chunks, cleared at offset 0
         #: the one way to watch a layer: called as ``observer(spikes, values, offset)`` with
-        #: the ``[T, B, ...]`` tensors of every run (cost accounting, :class:`SpikeCounter`)
+        #: the ``[T, B, ...]`` tensors of every run (cost accounting, :class:`SpikeCounter`).
+        #: ``values`` are ``θ·s``, unless the observer sets ``accepts_unit_values``: then the
+        #: network may fold θ, and a folded layer hands its 0/1 spikes as both tensors
         self.observer = None
         #: a calibration pass's layer-local step (calibration/layerwise.py): called with the
         #: ``[T, B, ...]`` currents before the layer runs; outputs it returns are the layer's
@@ -153,6 +155,8 @@ class SpikingNeuron(nn.Module):
 class SpikeCounter:
     """An observer: spikes per neuron summed over steps and samples (``count``), and the
     samples seen. ``SpikeCounter.attach(snn)`` puts one on every layer."""
+
+    accepts_unit_values = True  # reads the spikes only: θ may stay folded
 
     def __init__(self) -> None:
         self.count: Tensor | None = None
