@@ -134,3 +134,28 @@ def test_costs_are_the_same_with_theta_folded(monkeypatch):
         for a, b in zip(reports[True]["layers"][t], reports[False]["layers"][t]):
             assert a["ann_snn_error"] == pytest.approx(b["ann_snn_error"], rel=1e-6)
             assert a["ann_snn_error"] > 0
+
+
+def test_two_phase_costs_in_closed_form_equal_the_fired_trains(monkeypatch):
+    """TPP (g = floor) hands the meter closed-form spike counts and skips the fire phase of
+    the batch: the costs equal those counted from fired spike trains, and the raster has
+    each neuron's spike count (its steps are one draw)."""
+    from ann2snn.costs.meter import LayerMeter
+
+    torch.manual_seed(0)
+    model, x = _FoldNet().eval(), torch.rand(16, 2, 6, 6)
+    data = [(x, torch.zeros(16, dtype=torch.long))]
+    taken, original = [], LayerMeter.observe_counts
+    monkeypatch.setattr(LayerMeter, "observe_counts",
+                        lambda self, *a: taken.append(original(self, *a)) or taken[-1])
+    closed = ann2snn.evaluate(model, data, [4], "tpp", calib=[x], base="opi")
+    assert taken and all(taken)  # every two-phase layer was counted in closed form
+    monkeypatch.delattr(LayerMeter, "observe_counts")
+    fired = ann2snn.evaluate(model, data, [4], "tpp", calib=[x], base="opi")
+    assert closed["snn"][0]["sops"] == fired["snn"][0]["sops"] > 0
+    assert closed["snn"][0]["spikes_per_neuron"] == fired["snn"][0]["spikes_per_neuron"]
+    for a, b in zip(closed["layers"]["4"], fired["layers"]["4"]):
+        assert a["ann_snn_error"] == pytest.approx(b["ann_snn_error"], rel=1e-5)
+    for name, layer in closed["raster"]["layers"].items():
+        other = fired["raster"]["layers"][name]["spike_steps"]
+        assert [len(s) for s in layer["spike_steps"]] == [len(s) for s in other]

@@ -76,19 +76,38 @@ class LayerMeter:
             self.running = _add_steps(self.running, v[first:last])
 
     def _snapshot(self, t: int, same: bool) -> None:
-        """Spikes, synaptic operations and routing up to ``t``, and the batch's mean
-        ``|Σ values / t - a|`` per sample."""
-        exact = torch.float32 if self.counted.shape[0] * t < 2 ** 24 else torch.float64
-        counts = self.counted.sum(0, dtype=exact).flatten().double()  # integers: exact
+        """Costs and error up to ``t`` from the running sums."""
+        self._count(t, self.counted)
+        if self.ann is not None:
+            mean = self.counted * self._unit_scale() if same else self.running.clone()
+            self._error(t, mean.div_(t))
+
+    def observe_counts(self, counts: Tensor, mean: Tensor, steps: int, first: Tensor) -> bool:
+        """A two-phase layer's run in closed form: spikes per neuron ``[B, ...]`` over its
+        ``steps``, its time-mean output, one fire phase of the first sample ``[T, 1, ...]``
+        (the raster). Taken (True) when ``steps`` is the one T accounted."""
+        if self.snapshots != [steps]:
+            return False
+        if self.samples == 0:
+            self.raster.append(first[:, 0].flatten(1)[:, self.raster_index.to(first.device)].cpu())
+        self._count(steps, counts)
+        if self.ann is not None:
+            self._error(steps, mean.clone())
+        return True
+
+    def _count(self, t: int, counted: Tensor) -> None:
+        """Spikes, synaptic operations and routing accumulates up to ``t``."""
+        exact = torch.float32 if counted.shape[0] * t < 2 ** 24 else torch.float64
+        counts = counted.sum(0, dtype=exact).flatten().double()  # integers: exact
         if self.synapses.device != counts.device:
             self.synapses, self.routing = (w.to(counts.device) for w in (self.synapses, self.routing))
         self.spikes[t] += float(counts.sum())
         self.sops[t] += float(counts @ self.synapses)
         self.routed[t] += float(counts @ self.routing)
-        if self.ann is None:
-            return
-        mean = self.counted * self._unit_scale() if same else self.running.clone()
-        gap = mean.div_(t).sub_(self._ann_like(mean)).abs_()
+
+    def _error(self, t: int, mean: Tensor) -> None:
+        """The batch's mean ``|mean - a|`` per sample (``mean`` is overwritten)."""
+        gap = mean.sub_(self._ann_like(mean)).abs_()
         self.error[t] += float(gap.mean(tuple(range(1, gap.dim()))).double().sum())
 
     def _ann_like(self, like: Tensor) -> Tensor:

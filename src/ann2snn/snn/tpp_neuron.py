@@ -44,6 +44,13 @@ class TPPNeuron(TwoPhaseNeuron):
         theta, v = self._potential(total)
         return theta * torch.clamp(torch.floor(v / theta), 0, self.steps) / self.steps
 
+    def spike_counts(self, total: Tensor) -> Tensor | None:
+        """``g = floor``: ``clamp(floor(V/θ), 0, T)``, the budget :func:`tpp_fire` spends."""
+        if self.g != "floor":
+            return None
+        theta, v = self._potential(total)
+        return torch.clamp(torch.floor(v / theta), 0, self.steps)
+
     def _potential(self, total: Tensor) -> tuple[Tensor, Tensor]:
         one = total.unsqueeze(0)
         theta = self.param(self.threshold, one)
