@@ -141,10 +141,13 @@ def test_load_snn_rejects_a_missing_or_foreign_file(tmp_path, net_and_data):
         ann2snn.load_snn(bad, model)
 
 
-@pytest.mark.parametrize("base", ["opi", "snnc-light"])
-def test_layer_local_ftbc_equals_rerunning_the_whole_network(net_and_data, base):
+@pytest.mark.parametrize("base, chunk_samples", [("opi", 10**6), ("snnc-light", 10**6),
+                                                 ("opi", 1), ("snnc-light", 1)])
+def test_layer_local_ftbc_equals_rerunning_the_whole_network(net_and_data, base, chunk_samples,
+                                                             monkeypatch):
     """One SNN pass per batch finds the biases of N·T whole-network runs (the official
-    schedule, benchmarks/ftbc_reference.py), on a base with and without constant biases."""
+    schedule, benchmarks/ftbc_reference.py), on a base with and without constant biases;
+    with the pass run in one chunk of T steps and in chunks of one step (state carried)."""
     import copy
     import importlib.util
     from pathlib import Path
@@ -157,6 +160,7 @@ def test_layer_local_ftbc_equals_rerunning_the_whole_network(net_and_data, base)
     spec.loader.exec_module(reference)
     model, data = net_and_data
     batches = [x for x, _ in data[:2]]
+    monkeypatch.setattr(ann2snn.SpikingNetwork, "chunk_samples", chunk_samples)
     ours = ann2snn.convert(model, "ftbc", calib=data, timesteps=4, base=base, iterations=2,
                            batches=2, holdout=0, calib_batches=2, fresh=False)
     slow = copy.deepcopy(ann2snn.convert(model, base, calib=data, timesteps=4, calib_batches=2))

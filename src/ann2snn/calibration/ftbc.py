@@ -25,7 +25,7 @@ from ann2snn.batches import fresh_batches, iterate_batches
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibration
 from ann2snn.errors import MethodError
-from ann2snn.functional.if_neuron import IFParameters, if_init, if_step
+from ann2snn.functional.if_neuron import IFParameters, IFState, if_init, if_step
 from ann2snn.options import boolean, integer, option_field, real
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import SpikingNeuron
@@ -45,28 +45,35 @@ class FTBCParameters:
     fresh: bool = option_field(True, "FTBC reads fresh training batches every iteration", boolean)
 
 
-def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float) -> Tensor:
+def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: float,
+                steps: int | None = None) -> Tensor:
     """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``);
     returns the layer's outputs with the corrected biases ``[T, B, ...]``.
 
     Each step runs :func:`if_step`, the IF layer's own step: a probe with ``β[t]``, the
     correction, then the step again with the corrected ``β[t]``, so that the biases equal
-    those of re-running the whole network for every layer and step."""
-    steps, channels = currents.shape[0], currents.shape[2]
-    if neuron.step_bias is None or neuron.step_bias.shape[0] != steps:
+    those of re-running the whole network for every layer and step. The sweep is causal
+    (``β[t]`` reads steps ``<= t`` only), so a run of ``steps`` may come in time chunks:
+    ``currents`` are then steps ``neuron.offset ..`` and the membrane is carried in
+    ``neuron.state``."""
+    steps, channels = steps or currents.shape[0], currents.shape[2]
+    offset = neuron.offset
+    if offset == 0 and (neuron.step_bias is None or neuron.step_bias.shape[0] != steps):
         neuron.step_bias = currents.new_zeros(steps, channels)
     sample_ndim = currents.dim() - 2
     p = IFParameters(neuron.param(neuron.threshold, currents), neuron.param(neuron.v0, currents))
     const = neuron.param(neuron.bias, currents)
     target = channel_mean(ann_act, leading=1)
-    state = if_init(currents[0], p)
+    carried = offset > 0 and neuron.state is not None
+    state = IFState(neuron.state) if carried else if_init(currents[0], p)
     values = torch.empty_like(currents)
-    for t in range(steps):
-        step = p._replace(bias=channelwise(neuron.step_bias[t], sample_ndim) + const)
-        probe, _ = if_step(currents[t], state, step)
-        neuron.step_bias[t] -= eta * (channel_mean(probe, leading=1) - target)
-        step = p._replace(bias=channelwise(neuron.step_bias[t], sample_ndim) + const)
-        values[t], state = if_step(currents[t], state, step)
+    for i in range(currents.shape[0]):
+        bias = neuron.step_bias[offset + i]
+        probe, _ = if_step(currents[i], state, p._replace(bias=channelwise(bias, sample_ndim) + const))
+        bias -= eta * (channel_mean(probe, leading=1) - target)
+        values[i], state = if_step(currents[i], state,
+                                   p._replace(bias=channelwise(bias, sample_ndim) + const))
+    neuron.state = state.v
     return values
 
 
@@ -122,8 +129,8 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches
     history = [best_acc]
     for k in range(1, iterations + 1):
         for x, _ in batches_of(k):
-            layerwise_pass(snn, ann, x, steps,
-                           lambda _name, n, cur, act: ftbc_update(n, cur, act, eta), clock)
+            layerwise_pass(snn, ann, x, steps, lambda _name, n, cur, act: ftbc_update(
+                n, cur, act, eta, steps), clock, chunked=True)
         if held:
             begun = time.perf_counter()
             acc = _accuracy(snn, held, steps)

@@ -43,10 +43,13 @@ class Clock:
 
 @torch.no_grad()
 def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: int,
-                   update: LayerUpdate, clock: Clock | None = None) -> Tensor:
+                   update: LayerUpdate, clock: Clock | None = None, chunked: bool = False
+                   ) -> Tensor:
     """Record the ANN's activations on ``x``, then run the SNN once for ``steps`` steps,
     calling ``update`` on each spiking layer's input currents just before the layer runs.
-    Returns the SNN's per-step outputs; the ANN's seconds go to ``clock``."""
+    Returns the SNN's per-step outputs; the ANN's seconds go to ``clock``. ``chunked``: the
+    SNN runs in its time chunks, ``update`` seeing each chunk's currents in turn (for a
+    causal update, which carries the layer's state across chunks); else all steps at once."""
     acts: dict[str, Tensor] = {}
     hooks = []
     for name, _ in snn.neurons():
@@ -67,7 +70,7 @@ def layerwise_pass(snn: SpikingNetwork, ann: fx.GraphModule, x: Tensor, steps: i
         neuron.calibration_step = (lambda currents, name=name, neuron=neuron:
                                    update(name, neuron, currents, acts[name]))
     try:
-        return snn(x, steps, chunk=0)
+        return snn(x, steps, chunk=None if chunked else 0)
     finally:
         for _, neuron in layers:
             neuron.calibration_step = None

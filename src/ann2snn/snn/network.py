@@ -88,6 +88,10 @@ class SpikingNetwork(nn.Module):
     chunk_samples: int = 128
     #: simulate with θ folded into the consumers' weights where it can be (snn/folding.py)
     fold_thresholds: bool = True
+    #: samples per sub-batch of an unwatched run of stateful, deterministic layers: a layer's
+    #: per-step tensors stay cache-sized while its convolutions still see about
+    #: ``chunk_samples`` samples per call (0: no split; docs/methods.md#simulation)
+    sub_batch: int = 32
 
     def forward(self, x: Tensor, timesteps: int | None = None, chunk: int | None = None) -> Tensor:
         """Simulate ``timesteps`` steps; returns ``[T, B, ...]``.
@@ -107,6 +111,8 @@ class SpikingNetwork(nn.Module):
         neurons = [n for _, n in self.neurons()]
         for neuron in neurons:
             neuron.check_horizon(steps)
+        if self._splits(neurons, batch):  # per sample the same values, bit for bit
+            return torch.cat([self(part, steps, chunk) for part in x.split(self.sub_batch)], 1)
         chunk = self.window(steps, batch, all(n.chunkable for n in neurons), chunk)
         self.check_memory(x, steps, chunk)
         graph, folded = self.simulated_graph(neurons)
@@ -123,6 +129,24 @@ class SpikingNetwork(nn.Module):
             for neuron in neurons:
                 neuron.state, neuron.unit_output = None, False
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+    def _splits(self, neurons: list[SpikingNeuron], batch: int) -> bool:
+        """Whether a run of ``batch`` samples goes in sub-batches: more than ``sub_batch``
+        samples, every layer runs in chunks (IF, MT: no random draws, nothing across
+        samples), and nobody watches (an observer, a calibration step, a hook would see
+        parts of the batch)."""
+        return (0 < self.sub_batch < batch and all(n.chunkable for n in neurons)
+                and not self._watched(neurons, unit_values=False))
+
+    def _watched(self, neurons: list[SpikingNeuron], unit_values: bool = True) -> bool:
+        """A calibration step, a forward hook, or an observer (``unit_values``: one that
+        does not declare ``accepts_unit_values``)."""
+        def observed(n: SpikingNeuron) -> bool:
+            if n.observer is None:
+                return False
+            return not (unit_values and getattr(n.observer, "accepts_unit_values", False))
+        return any(n.calibration_step is not None or observed(n) for n in neurons) or any(
+            m._forward_hooks or m._forward_pre_hooks for m in self.net.modules())
 
     @classmethod
     def window(cls, steps: int, batch: int, chunkable: bool, chunk: int | None = None) -> int:
@@ -145,9 +169,7 @@ class SpikingNetwork(nn.Module):
         folded form, unless folding is off or a layer is watched (a calibration step, a
         forward hook on any module, an observer that does not declare
         ``accepts_unit_values``: whoever reads a layer gets ``θ·s``)."""
-        watched = any(n.calibration_step is not None or not getattr(
-            n.observer, "accepts_unit_values", n.observer is None) for n in neurons) or any(
-            m._forward_hooks or m._forward_pre_hooks for m in self.net.modules())
+        watched = self._watched(neurons)
         folded = None if watched or not self.fold_thresholds else self._folded.get(self.net)
         return (self.net, []) if folded is None else (folded, self._folded.neurons)
 
