@@ -137,6 +137,15 @@ def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) 
     return correct
 
 
+def accounted_parts(snns: dict, x: Tensor, y: Tensor, accounting: Accounting | None) -> list:
+    """``[(x, y)]``, or under accounting the sub-batches the networks would run unwatched
+    (:meth:`SpikingNetwork.splits_batch`): the meter then sums per sub-batch."""
+    if accounting is None or not all(s.splits_batch(int(x.shape[0])) for s in snns.values()):
+        return [(x, y)]
+    size = next(iter(snns.values())).sub_batch
+    return list(zip(x.split(size), y.split(size)))
+
+
 def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int],
                   accounting: Accounting | None = None, ann_cache: dict | None = None
                   ) -> tuple[int, dict[int, int], int, dict[str, float]]:
@@ -149,16 +158,18 @@ def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int],
         t0 = time.perf_counter()
         ann_correct += ann_correct_of(model, x, y, index, ann_cache)
         t1 = time.perf_counter()
-        if accounting is not None:
-            accounting.begin(x)
-            seconds["accounting"] += time.perf_counter() - t1
-        for key, snn in snns.items():
-            wanted = steps if key is None else [key]
-            for run in [wanted] if snn.uniform_in_time else [[k] for k in wanted]:
-                for k, v in snn_correct(snn, x, y, run).items():
-                    correct[k] += v
-        if accounting is not None:
-            accounting.end(int(y.shape[0]))
+        for xs, ys in accounted_parts(snns, x, y, accounting):
+            t2 = time.perf_counter()
+            if accounting is not None:
+                accounting.begin(xs)
+                seconds["accounting"] += time.perf_counter() - t2
+            for key, snn in snns.items():
+                wanted = steps if key is None else [key]
+                for run in [wanted] if snn.uniform_in_time else [[k] for k in wanted]:
+                    for k, v in snn_correct(snn, xs, ys, run).items():
+                        correct[k] += v
+            if accounting is not None:
+                accounting.end(int(ys.shape[0]))
         seconds["snn"] += time.perf_counter() - t1
         seconds["ann"] += t1 - t0
         total += int(y.shape[0])

@@ -159,3 +159,22 @@ def test_two_phase_costs_in_closed_form_equal_the_fired_trains(monkeypatch):
     for name, layer in closed["raster"]["layers"].items():
         other = fired["raster"]["layers"][name]["spike_steps"]
         assert [len(s) for s in layer["spike_steps"]] == [len(s) for s in other]
+
+
+def test_accounted_sub_batches_give_the_whole_batch_costs(monkeypatch):
+    """An accounted evaluation runs the sub-batches an unaccounted run would: the same
+    predictions and counts, errors up to rounding, the raster of the first sample."""
+    torch.manual_seed(0)
+    model, x = _FoldNet().eval(), torch.rand(16, 2, 6, 6)
+    data = [(x, torch.randint(0, 3, (16,)))]
+    reports = {}
+    for size in (4, 0):
+        monkeypatch.setattr(ann2snn.SpikingNetwork, "sub_batch", size)
+        reports[size] = ann2snn.evaluate(model, data, [1, 3, 5], "opi", calib=[x])
+    for a, b in zip(reports[4]["snn"], reports[0]["snn"]):
+        assert a["accuracy"] == b["accuracy"] and a["sops"] == b["sops"] > 0
+        assert a["spikes_per_neuron"] == b["spikes_per_neuron"]
+    for t in ("1", "3", "5"):
+        for a, b in zip(reports[4]["layers"][t], reports[0]["layers"][t]):
+            assert a["ann_snn_error"] == pytest.approx(b["ann_snn_error"], rel=1e-6)
+    assert reports[4]["raster"] == reports[0]["raster"]

@@ -130,13 +130,17 @@ class SpikingNetwork(nn.Module):
                 neuron.state, neuron.unit_output = None, False
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
+    def splits_batch(self, batch: int) -> bool:
+        """Whether ``batch`` samples may run as sub-batches of ``sub_batch`` with the same
+        values: more than ``sub_batch`` of them, and every layer runs in chunks (IF, MT: no
+        random draws, nothing shared between samples). An evaluation splits its accounted
+        batches by it (the meter sums per sub-batch)."""
+        return 0 < self.sub_batch < batch and all(n.chunkable for _, n in self.neurons())
+
     def _splits(self, neurons: list[SpikingNeuron], batch: int) -> bool:
-        """Whether a run of ``batch`` samples goes in sub-batches: more than ``sub_batch``
-        samples, every layer runs in chunks (IF, MT: no random draws, nothing across
-        samples), and nobody watches (an observer, a calibration step, a hook would see
-        parts of the batch)."""
-        return (0 < self.sub_batch < batch and all(n.chunkable for n in neurons)
-                and not self._watched(neurons, unit_values=False))
+        """Whether this run goes in sub-batches: :meth:`splits_batch`, and nobody watches
+        (an observer, a calibration step, a hook would see parts of the batch)."""
+        return self.splits_batch(batch) and not self._watched(neurons, unit_values=False)
 
     def _watched(self, neurons: list[SpikingNeuron], unit_values: bool = True) -> bool:
         """A calibration step, a forward hook, or an observer (``unit_values``: one that
