@@ -23,7 +23,7 @@ from ann2snn.conversion.converter import (
     prepare_ann,
 )
 from ann2snn.conversion.memo import memo_for
-from ann2snn.costs.accounting import Accounting
+from ann2snn.costs.accounting import Accounting, accounted_parts
 from ann2snn.costs.energy import latency_note
 from ann2snn.distributed import Processes, all_sum, broadcast_module
 from ann2snn.errors import MethodError, OptionError
@@ -135,15 +135,6 @@ def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) 
         cache[index] = correct
         cache.setdefault("classes", int(logits.shape[-1]))
     return correct
-
-
-def accounted_parts(snns: dict, x: Tensor, y: Tensor, accounting: Accounting | None) -> list:
-    """``[(x, y)]``, or under accounting the sub-batches the networks would run unwatched
-    (:meth:`SpikingNetwork.splits_batch`): the meter then sums per sub-batch."""
-    if accounting is None or not all(s.splits_batch(int(x.shape[0])) for s in snns.values()):
-        return [(x, y)]
-    size = next(iter(snns.values())).sub_batch
-    return list(zip(x.split(size), y.split(size)))
 
 
 def count_correct(model, snns: dict, batches: Iterator[Batch], steps: list[int],

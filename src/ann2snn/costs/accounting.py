@@ -63,3 +63,12 @@ class Accounting:
                 "ann": {"macs": self.fanout.ann_macs,
                         "energy_uj": energy_uj(self.fanout.ann_macs, 0.0)},
                 "costs": dict(CONVENTIONS)}
+
+
+def accounted_parts(snns: dict, x: Tensor, y: Tensor, accounting: Accounting | None) -> list:
+    """``[(x, y)]``, or under accounting the sub-batches the networks would run unwatched
+    (``SpikingNetwork.splits_batch``): the meter then sums per sub-batch."""
+    if accounting is None or not all(s.splits_batch(int(x.shape[0])) for s in snns.values()):
+        return [(x, y)]
+    size = next(iter(snns.values())).sub_batch
+    return list(zip(x.split(size), y.split(size)))
