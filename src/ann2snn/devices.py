@@ -6,6 +6,7 @@ import os
 
 import torch
 
+from ann2snn.allocator import held_free_bytes
 from ann2snn.errors import Ann2SnnError
 
 
@@ -31,10 +32,16 @@ def parse_device(device: str | torch.device) -> torch.device:
 
 
 def available_bytes(device: torch.device | str) -> int | None:
-    """Free memory of ``device`` (CUDA: free GPU memory; CPU: MemAvailable), None if unknown."""
+    """Free memory of ``device`` (CUDA: free GPU memory; CPU: MemAvailable, plus what the
+    process holds free for reuse: allocator.py), None if unknown."""
     device = torch.device(device)
     if device.type == "cuda":
         return int(torch.cuda.mem_get_info(device)[0])
+    free = _system_available()
+    return None if free is None else free + held_free_bytes()
+
+
+def _system_available() -> int | None:
     try:
         with open("/proc/meminfo") as f:
             for line in f:

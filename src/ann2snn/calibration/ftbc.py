@@ -25,7 +25,7 @@ from ann2snn.batches import fresh_batches, iterate_batches
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibration
 from ann2snn.errors import MethodError
-from ann2snn.functional.if_neuron import IFParameters, IFState, if_init, if_step
+from ann2snn.functional.if_neuron import IFParameters, if_init
 from ann2snn.options import boolean, integer, option_field, real
 from ann2snn.snn.network import SpikingNetwork, decode
 from ann2snn.snn.neuron import SpikingNeuron
@@ -50,30 +50,35 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
     """One FTBC sweep over the steps of one layer on one batch (updates ``step_bias``);
     returns the layer's outputs with the corrected biases ``[T, B, ...]``.
 
-    Each step runs :func:`if_step`, the IF layer's own step: a probe with ``β[t]``, the
-    correction, then the step again with the corrected ``β[t]``, so that the biases equal
-    those of re-running the whole network for every layer and step. The sweep is causal
-    (``β[t]`` reads steps ``<= t`` only), so a run of ``steps`` may come in time chunks:
-    ``currents`` are then steps ``neuron.offset ..`` and the membrane is carried in
-    ``neuron.state``."""
+    Each step is :func:`if_step`, the IF layer's own step, twice: a probe with ``β[t]``,
+    the correction ``β[t] -= η·(mean(θ·s) - mean(a))``, then the step again with the
+    corrected ``β[t]``, so that the biases equal those of re-running the whole network for
+    every layer and step (tests/calibration). Written in place on two buffers, ``v + I``
+    shared by both: eight passes per step, no allocation, the same values bit for bit. The
+    sweep is causal (``β[t]`` reads steps ``<= t`` only), so a run of ``steps`` may come
+    in time chunks: ``currents`` are then steps ``neuron.offset ..`` and the membrane is
+    carried in ``neuron.state``."""
     steps, channels = steps or currents.shape[0], currents.shape[2]
     offset = neuron.offset
     if offset == 0 and (neuron.step_bias is None or neuron.step_bias.shape[0] != steps):
         neuron.step_bias = currents.new_zeros(steps, channels)
     sample_ndim = currents.dim() - 2
     p = IFParameters(neuron.param(neuron.threshold, currents), neuron.param(neuron.v0, currents))
-    const = neuron.param(neuron.bias, currents)
+    theta, const = p.threshold, neuron.param(neuron.bias, currents)
     target = channel_mean(ann_act, leading=1)
     carried = offset > 0 and neuron.state is not None
-    state = IFState(neuron.state) if carried else if_init(currents[0], p)
+    v = neuron.state if carried else if_init(currents[0], p).v  # becomes the m buffer
+    v_plus_i = torch.empty_like(v)
     values = torch.empty_like(currents)
     for i in range(currents.shape[0]):
         bias = neuron.step_bias[offset + i]
-        probe, _ = if_step(currents[i], state, p._replace(bias=channelwise(bias, sample_ndim) + const))
-        bias -= eta * (channel_mean(probe, leading=1) - target)
-        values[i], state = if_step(currents[i], state,
-                                   p._replace(bias=channelwise(bias, sample_ndim) + const))
-    neuron.state = state.v
+        torch.add(v, currents[i], out=v_plus_i)
+        m = torch.add(v_plus_i, channelwise(bias, sample_ndim) + const, out=v)
+        bias -= eta * (channel_mean(m.ge_(theta).mul_(theta), leading=1) - target)  # probe θ·s
+        torch.add(v_plus_i, channelwise(bias, sample_ndim) + const, out=m)
+        torch.ge(m, theta, out=values[i]).mul_(theta)
+        v = m.sub_(values[i])
+    neuron.state = v
     return values
 
 

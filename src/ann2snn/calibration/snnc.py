@@ -13,6 +13,7 @@ from torch import Tensor
 from ann2snn.calibration.layerwise import Clock, channel_mean, layerwise_pass, take_batches
 from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibration
 from ann2snn.snn.neuron import SpikingNeuron
+from ann2snn.snn.time import leading_sum
 
 
 def _bias_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
@@ -23,7 +24,7 @@ def _bias_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Te
 
 def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
     _, values = neuron.dynamics(currents)
-    gap = ann_act.mean(0) - values.mean(dim=(0, 1))  # per neuron: [C, ...]
+    gap = leading_sum(ann_act, 1, mean=True) - leading_sum(values, 2, mean=True)  # [C, ...]
     neuron.v0 = neuron.param(neuron.v0, values) + currents.shape[0] * gap
 
 

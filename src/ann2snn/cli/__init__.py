@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ann2snn.allocator import reuse_freed_memory
 from ann2snn.cli import commands as C
 from ann2snn.cli.options import (
     add_conversion_options,
@@ -207,6 +208,7 @@ def error_text(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    reuse_freed_memory()  # large all-steps tensors without page faults (allocator.py)
     try:
         return args.func(args)
     except Ann2SnnError as exc:

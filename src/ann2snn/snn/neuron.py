@@ -8,7 +8,7 @@ from torch import Tensor, nn
 from ann2snn.errors import MethodError
 from ann2snn.functional.permute import permute_time
 from ann2snn.registry import Registry
-from ann2snn.snn.time import channelwise, fold_time, unfold_time
+from ann2snn.snn.time import channelwise, fold_time, leading_sum, unfold_time
 
 
 def param_tensor(x) -> Tensor:
@@ -163,7 +163,7 @@ class SpikeCounter:
         self.samples = 0
 
     def __call__(self, spikes: Tensor, values: Tensor, offset: int) -> None:
-        counted = spikes.detach().sum(dim=(0, 1))
+        counted = leading_sum(spikes.detach(), 2)
         self.count = counted if self.count is None else self.count + counted
         self.samples += spikes.shape[1] if offset == 0 else 0
 
