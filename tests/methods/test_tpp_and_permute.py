@@ -107,3 +107,24 @@ def test_tpp_on_a_relu_network_keeps_its_bases_snnc_correction():
     assert snn.info.recipe.calibration == ("snnc-bias",)
     biases = [n.bias for _, n in snn.neurons()]
     assert all(b.shape == (8,) and bool(b.ne(0).any()) for b in biases)
+
+
+def test_tpp_calibration_averages_the_closed_form_without_firing(monkeypatch):
+    """SNNC on TPP-floor layers reads the time-mean they hand on (no fire phase, no draws);
+    the biases equal those from the fired trains up to rounding (g = floor: same counts)."""
+    from ann2snn.snn.tpp_neuron import TPPNeuron
+    from ann2snn.snn.two_phase import TwoPhaseNeuron
+
+    from conftest import labelled_batches
+
+    model, data = labelled_batches(48)
+    fired = []
+    original = TPPNeuron.fire
+    monkeypatch.setattr(TPPNeuron, "fire", lambda self, total: fired.append(1) or original(self, total))
+    closed = ann2snn.convert(model, "tpp", data, timesteps=4)
+    assert not fired
+    monkeypatch.setattr(TwoPhaseNeuron, "count_coded", False)
+    trains = ann2snn.convert(model, "tpp", data, timesteps=4)
+    assert fired
+    for (_, a), (_, b) in zip(closed.neurons(), trains.neurons()):
+        assert torch.allclose(a.bias, b.bias, atol=1e-5) and bool(a.bias.ne(0).any())

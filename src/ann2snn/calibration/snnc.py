@@ -3,7 +3,8 @@
 - light (``snnc-bias``): per channel, ``b <- b - (E[snn] - E[ann])``;
 - advanced (``snnc-potential``): per neuron, ``v0 <- v0 + T·(E_batch[ann] - E_batch[snn])``;
 
-with ``E[snn]`` the layer's output averaged over the T steps.
+with ``E[snn]`` the layer's output averaged over the T steps (a two-phase layer's closed-form
+time-mean, the one it hands on).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from ann2snn.snn.time import leading_sum
 
 
 def _bias_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
-    _, values = neuron.dynamics(currents)
+    values = neuron.calibration_outputs(currents)
     delta = channel_mean(values, leading=2) - channel_mean(ann_act, leading=1)
     neuron.bias = neuron.bias - delta
 
 
 def _potential_update(name: str, neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor) -> None:
-    _, values = neuron.dynamics(currents)
+    values = neuron.calibration_outputs(currents)
     gap = leading_sum(ann_act, 1, mean=True) - leading_sum(values, 2, mean=True)  # [C, ...]
     neuron.v0 = neuron.param(neuron.v0, values) + currents.shape[0] * gap
 

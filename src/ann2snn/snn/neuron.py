@@ -138,6 +138,11 @@ class SpikingNeuron(nn.Module):
         """``[T, B, ...]`` currents -> ``(spikes, output values)``, both ``[T, B, ...]``."""
         raise NotImplementedError
 
+    def calibration_outputs(self, currents: Tensor) -> Tensor:
+        """What a calibration averages over time: the outputs ``[T, B, ...]``, or ``[1, B,
+        ...]`` their time-mean where the layer hands that on itself (two-phase layers)."""
+        return self.dynamics(currents)[1]
+
     def param(self, p: Tensor, currents: Tensor) -> Tensor:
         """Broadcast a per-layer/per-channel/per-neuron parameter against one step."""
         return channelwise(p, currents.dim() - 2).to(currents.dtype)

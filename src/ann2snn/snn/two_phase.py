@@ -67,3 +67,12 @@ class TwoPhaseNeuron(SpikingNeuron):
 
     def dynamics(self, currents: Tensor) -> tuple[Tensor, Tensor]:
         return self.fire(currents.sum(0))
+
+    def calibration_outputs(self, currents: Tensor) -> Tensor:
+        """The closed-form time-mean ``[1, B, ...]`` the layer hands on (no fire phase, no
+        draws) where there is one and nothing is permuted, else the fired outputs."""
+        if self.count_coded and not self.permute:
+            mean = self.mean_output(currents.sum(0))
+            if mean is not None:
+                return mean.unsqueeze(0)
+        return super().calibration_outputs(currents)
