@@ -18,7 +18,9 @@ batch), batch 128, at each T:
   (benchmarks/ftbc_reference.py): seconds, ratio and equal biases;
 - peak memory (RSS) of a chunked run at T = 64 against T = 1, each in a fresh process.
 
-Systems are interleaved, best of ``--repeats``. Run alone (two torch processes on 2 cores
+Freed memory is kept for reuse, as the command line does (docs/methods.md#allocator; every
+system in the run gets it; ``ANN2SNN_MALLOC=system`` measures without, and the JSON says
+which). Systems are interleaved, best of ``--repeats``. Run alone (two torch processes on 2 cores
 thrash each other), from the project root:
 
     .venv/bin/python benchmarks/speed.py > docs/results-speed.json
@@ -269,7 +271,8 @@ def main() -> int:
     torch.manual_seed(0)
     resnet = load_weights(create_model("resnet20"), SHARED / "models" / "resnet20-12fca82f.th").eval()
     batches, calib = test_batches(args.limit), train_batches(5)
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__}
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__,
+              "freed_memory_reused": ann2snn.reuse_freed_memory()}
     for part in args.only or PARTS:
         result.update(measure(part, resnet, batches, calib, steps, args))
     print(json.dumps(result, indent=1))
