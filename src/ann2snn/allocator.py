@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
 _state = {"on": False}
 
 
+@functools.cache
 def _libc():
+    """The C library, looked up once (``find_library`` may run ``ldconfig``: not per call)."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
