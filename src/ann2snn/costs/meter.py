@@ -211,7 +211,12 @@ class CostMeter:
 
 
 def _add_steps(total: Tensor | None, steps: Tensor) -> Tensor:
-    """``total + steps.sum(0)``, in place when there is a total (no temporary for the
-    one-step chunks that are the rule at batch 128)."""
-    part = steps[0] if steps.shape[0] == 1 else steps.sum(0)
-    return part.clone() if total is None else total.add_(part)
+    """``total + Σ_t steps[t]``, one in-place add per step in the steps' memory layout
+    (``steps.sum(0)`` of a channels-last ``[T, B, C, H, W]`` came out contiguous and the
+    mixed-layout add after it took 5-7x as long); the same sums as one-step chunks."""
+    first = 0
+    if total is None:
+        total, first = steps[0].clone(), 1
+    for t in range(first, steps.shape[0]):
+        total.add_(steps[t])
+    return total
