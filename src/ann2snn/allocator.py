@@ -2,7 +2,7 @@
 
 glibc serves each allocation over 32 MiB with its own ``mmap`` and unmaps it on free, so every
 large ``[T·B, ...]`` tensor of an all-steps pass (SNNC, TPP, a calibration of all T at once)
-is faulted in page by page, the kernel zeroing each page: ~0.25 ms per MB here, as much as the
+is faulted in page by page, the kernel zeroing each page: about 0.2 ms per MB here, as much as the
 convolution that fills it. :func:`reuse_freed_memory` asks glibc (``mallopt``) to serve them
 from its heap and to keep what is freed: ``M_MMAP_MAX = 0``, ``M_TRIM_THRESHOLD`` 2 GiB.
 The process then holds its peak CPU memory until it exits; :func:`held_free_bytes` says how
