@@ -99,6 +99,36 @@ def test_per_layer_error_is_the_gap_to_the_ann_activation():
         assert steps == [t + 1 for t in range(4) if first[t, j] > 0]
 
 
+@pytest.mark.parametrize("fold", [True, False])
+def test_per_layer_error_with_thresholds_other_than_one(fold, monkeypatch):
+    """Both layers feed more than a convolution (a skip, the pooling), so they keep θ·s and
+    the meter reads θ times its spike sum: the errors at T = 2 and 4 (one run) equal the gap
+    of the hooked outputs, with θ = 0.6 and 0.7."""
+    monkeypatch.setattr(ann2snn.SpikingNetwork, "fold_thresholds", fold)
+    torch.manual_seed(0)
+    model = HandNet().eval()
+    model.a1, model.a2 = ClipReLU(0.6), ClipReLU(0.7)
+    x = torch.rand(3, 1, 4, 4) * 4
+    ann = {}
+    for name in ("a1", "a2"):
+        getattr(model, name).register_forward_hook(
+            lambda m, i, o, name=name: ann.__setitem__(name, o.detach()))
+    model(x)
+    report = ann2snn.evaluate(model, [(x, torch.zeros(3, dtype=torch.long))], [2, 4], "opi")
+    snn = ann2snn.convert(model, "opi")
+    assert sorted(float(n.threshold) for _, n in snn.neurons()) == pytest.approx([0.6, 0.7])
+    outs = {}
+    for name, n in snn.neurons():
+        n.register_forward_hook(lambda m, i, o, name=name: outs.__setitem__(name, o))
+    snn(x, 4)
+    for t in (2, 4):
+        for i, ((name, _), key) in enumerate(zip(snn.neurons(), ("a1", "a2"))):
+            trains = outs[name].reshape(4, 3, *ann[key].shape[1:])
+            expected = float((trains[:t].mean(0) - ann[key]).abs().mean())
+            assert expected > 0
+            assert report["layers"][str(t)][i]["ann_snn_error"] == pytest.approx(expected, rel=1e-6)
+
+
 def test_costs_can_be_switched_off():
     _, _, report = _evaluate("opi", [2], costs=False)
     assert "sops" not in report["snn"][0] and "layers" not in report

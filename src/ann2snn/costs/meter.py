@@ -22,8 +22,10 @@ class LayerMeter:
     """Sums for one spiking layer over the batches of an evaluation.
 
     Per batch it keeps two running sums over the steps so far, per sample and neuron: the
-    spikes and the output values (one sum when the layer hands its 0/1 spikes as its values,
-    θ folded into the next layer: ``neuron.unit_output``). At each snapshot ``t`` the spike
+    spikes and the output values (one sum, scaled by θ where the values are needed, when the
+    layer hands its 0/1 spikes as its values, θ folded into the next layer:
+    ``neuron.unit_output``, or when its values are θ·s: ``neuron.outputs_scaled_spikes``,
+    rate-coded IF layers). At each snapshot ``t`` the spike
     sum, summed over the batch in float64 (exact), gives spikes, synaptic operations and
     routing accumulates up to ``t``; the value sum gives the ANN-SNN error at ``t``."""
 
@@ -59,7 +61,8 @@ class LayerMeter:
             return  # a run longer than the evaluation asked for: not accounted
         if self.samples == 0:
             self.raster.append(s[:, 0].flatten(1)[:, self.raster_index.to(s.device)].cpu())
-        same = spikes is values  # 0/1 spikes handed as the values (θ folded)
+        # one sum serves both: 0/1 spikes handed as the values (θ folded), or values θ·s
+        same = spikes is values or bool(getattr(self.neuron, "outputs_scaled_spikes", False))
         v = None if self.ann is None or same else values.detach()
         position = offset
         for t in [t for t in self.snapshots if offset < t <= end]:

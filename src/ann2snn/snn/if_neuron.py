@@ -44,6 +44,10 @@ class IFNeuron(SpikingNeuron):
     def chunkable(self) -> bool:  # type: ignore[override]
         return runs_in_chunks("if", self.permute)
 
+    @property
+    def outputs_scaled_spikes(self) -> bool:  # type: ignore[override]
+        return self.coding == "rate" and self.permute is None
+
     def dynamics(self, currents: Tensor) -> tuple[Tensor | None, Tensor]:
         """``m[t] = (v[t-1] + I[t]) + (b + β[t])``; spikes only when someone records them."""
         theta = self.param(self.threshold, currents)

@@ -84,6 +84,12 @@ class SpikingNeuron(nn.Module):
         """True when the output at step t does not depend on T (one run serves every t)."""
         return self.permute is None
 
+    @property
+    def outputs_scaled_spikes(self) -> bool:
+        """True when every output value is ``θ·s[t]`` of the spikes it hands an observer, step
+        by step (then ``Σ_t`` of the outputs is θ times the spike sum)."""
+        return False
+
     def seed(self, seed: int) -> None:
         """Restart this layer's random stream (permutations, stochastic firing)."""
         self.seed_value, self._generator = int(seed), None
