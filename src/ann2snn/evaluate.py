@@ -17,10 +17,12 @@ from ann2snn.conversion.converter import (
     check_applies,
     check_model,
     convert_prepared,
+    convert_prepared_over_T,
     evaluated_recipe,
     method_recipe,
     model_device,
     prepare_ann,
+    serves_every_T,
 )
 from ann2snn.conversion.memo import memo_for
 from ann2snn.costs.accounting import Accounting, accounted_parts
@@ -86,13 +88,22 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
 
 def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, device, skip,
                       procs, log, memo=None) -> tuple[dict, dict[int, str]]:
-    """One conversion of the prepared ANN ``prep`` for every ``T`` (``None`` key) or one per
-    ``T``; the ``T`` a method refuses are skipped with the reason when ``skip``."""
+    """One conversion of the prepared ANN ``prep`` for every ``T`` (``None`` key), one per
+    ``T``, or one calibration to ``max(T)`` that gives each ``T`` its network; the ``T`` a
+    method refuses are skipped with the reason when ``skip``."""
     snns: dict[int | None, SpikingNetwork] = {}
     skipped: dict[int, str] = {}
     if calib_batches is not None:
         integer(1)("calib_batches", calib_batches)
     check_horizon(recipe, max(steps))
+    if len(steps) > 1 and serves_every_T(prep, recipe):
+        log(f"converting with {recipe.name} for T = {', '.join(map(str, steps))} (one "
+            f"calibration to T = {max(steps)}: it is causal in time)")
+        snns = convert_prepared_over_T(prep, model, recipe, calib, steps,
+                                       calib_batches=calib_batches, device=device, memo=memo)
+        for snn in snns.values():
+            broadcast_module(snn, procs)
+        return snns, {}
     for t in steps if recipe.depends_on_timesteps else [None]:
         log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
         try:
@@ -192,8 +203,10 @@ def evaluate(
     (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (:mod:`ann2snn.report`).
 
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the others
-    are converted and run once per ``T``, on the same calibration batches (taken once from
-    ``calib``). ``skip_inapplicable``: the ``T`` a method refuses are listed under ``skipped``.
+    are run once per ``T`` and converted once per ``T``, on the same calibration batches
+    (taken once from ``calib``), unless one causal calibration to ``max(T)`` serves every
+    ``T`` (FTBC on an ``opi``/``qcfs`` base, docs/methods.md#ftbc). ``skip_inapplicable``:
+    the ``T`` a method refuses are listed under ``skipped``.
     Under ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each
     process's shard of ``data``: rank 0's conversion, counts summed. ``costs``: the same runs
     accounted (spikes, synaptic operations, MACs, energy, latency, per layer;

@@ -8,6 +8,12 @@ so later layers see the outputs of already-calibrated ones (docs/methods.md#cali
 from ann2snn.calibration import ftbc as _ftbc  # noqa: F401  (registers)
 from ann2snn.calibration import snnc as _snnc  # noqa: F401  (registers)
 from ann2snn.calibration.layerwise import layerwise_pass
-from ann2snn.calibration.registry import get_calibration, list_calibrations, register_calibration
+from ann2snn.calibration.registry import (
+    get_calibration,
+    is_causal,
+    list_calibrations,
+    register_calibration,
+)
 
-__all__ = ["layerwise_pass", "get_calibration", "list_calibrations", "register_calibration"]
+__all__ = ["layerwise_pass", "get_calibration", "is_causal", "list_calibrations",
+           "register_calibration"]

@@ -83,17 +83,22 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
 
 
 @torch.no_grad()
-def _accuracy(snn: SpikingNetwork, batches, steps: int) -> float:
-    correct = total = 0
+def _accuracies(snn: SpikingNetwork, batches, horizons: tuple[int, ...]) -> dict[int, float]:
+    """Accuracy at each ``t`` in ``horizons`` from one run to ``max(horizons)`` per batch
+    (the prediction at ``t`` reads steps ``<= t`` only)."""
+    correct, total = dict.fromkeys(horizons, 0), 0
     for x, y in batches:
-        pred = decode(snn(x, steps))[-1].argmax(-1)
-        correct += int((pred == y).sum())
+        mean = decode(snn(x, max(horizons)))
+        for t in horizons:
+            correct[t] += int((mean[t - 1].argmax(-1) == y).sum())
         total += int(y.shape[0])
-    return correct / total
+    return {t: c / total for t, c in correct.items()}
 
 
-def _biases(snn: SpikingNetwork) -> dict[str, Tensor | None]:
-    return {name: None if n.step_bias is None else n.step_bias.clone() for name, n in snn.neurons()}
+def _biases(snn: SpikingNetwork, steps: int) -> dict[str, Tensor | None]:
+    """Each layer's ``β[:steps]``, copied."""
+    return {name: None if n.step_bias is None else n.step_bias[:steps].clone()
+            for name, n in snn.neurons()}
 
 
 def batch_counts(recipe, p: FTBCParameters, calib_batches: int | None) -> int:
@@ -120,37 +125,46 @@ def _iteration_batches(recipe, data, count: int, holdout: int, fresh: bool, devi
                                                  "calibration data", device=device))
 
 
-@register_calibration("ftbc", FTBCParameters)
-def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches, device) -> None:
-    """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``."""
+@register_calibration("ftbc", FTBCParameters, causal=True)
+def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches, device,
+         horizons: tuple[int, ...] = ()) -> dict[int, tuple[dict, dict]]:
+    """Calibrate ``snn``'s per-step biases in place; cost and choice go to ``snn.info``.
+
+    ``horizons``: the ``T <= steps`` that this one calibration to ``steps`` also serves (the
+    sweep is causal: the biases of the first ``t`` steps are those of a calibration to ``t``,
+    docs/methods.md#ftbc); each keeps the iteration best at its own ``t`` on the held-out
+    batches. Returns ``{t: (the layers' β[:t], its calibration record)}`` for those ``t``."""
     eta, iterations, holdout, fresh = params.eta, params.iterations, params.holdout, params.fresh
     count = batch_counts(recipe, params, calib_batches)
     held, batches_of = _iteration_batches(recipe, data, count, holdout, fresh, device)
+    horizons = tuple(sorted({*horizons, steps}))
     clock, held_seconds = Clock(), 0.0
     begun = time.perf_counter()
-    best_acc = _accuracy(snn, held, steps) if held else None
+    history = {t: [a] for t, a in _accuracies(snn, held, horizons).items()} if held else {}
     held_seconds += time.perf_counter() - begun
-    best_iter, best = 0, _biases(snn)
-    history = [best_acc]
+    kept = {t: (0, _biases(snn, t)) for t in horizons}
     for k in range(1, iterations + 1):
         for x, _ in batches_of(k):
             layerwise_pass(snn, ann, x, steps, lambda _name, n, cur, act: ftbc_update(
                 n, cur, act, eta, steps), clock, chunked=True)
-        if held:
-            begun = time.perf_counter()
-            acc = _accuracy(snn, held, steps)
-            held_seconds += time.perf_counter() - begun
-            history.append(acc)
-            if acc > best_acc:
-                best_acc, best_iter, best = acc, k, _biases(snn)
-    if held:
-        for name, neuron in snn.neurons():
-            neuron.step_bias = best[name]
-    else:
-        best_iter = iterations
-    snn.info.calibration["ftbc"] = clock.cost(
+        if not held:
+            continue
+        begun = time.perf_counter()
+        for t, acc in _accuracies(snn, held, horizons).items():
+            if acc > max(history[t]):
+                kept[t] = (k, _biases(snn, t))
+            history[t].append(acc)
+        held_seconds += time.perf_counter() - begun
+    if not held:
+        kept = {t: (iterations, _biases(snn, t)) for t in horizons}
+    records = {t: clock.cost(
         steps, iterations, eta=eta, batches=count, iterations=iterations,
-        fresh=fresh, holdout_batches=len(held),
-        chosen_iteration=best_iter, holdout_accuracy=history,
-        holdout_seconds=round(held_seconds, 3),
-        snn_passes=iterations * count + (iterations + 1) * len(held))
+        fresh=fresh, holdout_batches=len(held), chosen_iteration=kept[t][0],
+        holdout_accuracy=history.get(t, [None]), holdout_seconds=round(held_seconds, 3),
+        snn_passes=iterations * count + (iterations + 1) * len(held),
+        **({"calibrated_to": steps, "shared_by": list(horizons)} if len(horizons) > 1 else {}))
+        for t in horizons}
+    for name, neuron in snn.neurons():
+        neuron.step_bias = kept[steps][1][name]
+    snn.info.calibration["ftbc"] = records[steps]
+    return {t: (kept[t][1], records[t]) for t in horizons if t != steps}

@@ -4,6 +4,7 @@ stages of conversion/pipeline.py (docs/methods.md#pipeline)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from ann2snn.devices import parse_device
 from ann2snn.errors import Ann2SnnError, ConversionError, MethodError, OptionError
 from ann2snn.graph.sites import ActivationSite
 from ann2snn.methods import get_method
-from ann2snn.methods.compose import auto_method, check_horizon
+from ann2snn.methods.compose import auto_method, check_horizon, resolve, serves_every_timestep
 from ann2snn.methods.options import DEFAULT_METHOD
 from ann2snn.methods.recipe import Recipe
 from ann2snn.run_options import CALIB_BATCHES, TIMESTEPS
@@ -166,3 +167,37 @@ def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib,
                    calib_batches=calib_batches, device=device, gm=prep.gm, sites=prep.sites,
                    maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo)
     return run_stages(RECIPE_STAGES, c).snn
+
+
+def serves_every_T(prep: PreparedANN, recipe: Recipe) -> bool:
+    """True when one conversion of ``prep`` by ``recipe`` to ``max(T)`` serves every T
+    (:func:`~ann2snn.methods.compose.serves_every_timestep` on the recipe as resolved for
+    this network's activations)."""
+    return serves_every_timestep(resolve(recipe, {s.kind for s in prep.sites}))
+
+
+def convert_prepared_over_T(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib,
+                            timesteps: list[int], *, calib_batches: int | None, device,
+                            memo: ConversionMemo | None = None) -> dict[int, SpikingNetwork]:
+    """``{T: network}`` for every T in ``timesteps`` from one conversion to ``max(T)``, for a
+    recipe that :func:`serves_every_T`: each network holds the first T steps of the
+    per-step biases of the iteration best at T, as a conversion for T alone finds them
+    (docs/methods.md#ftbc)."""
+    steps = max(timesteps)
+    calib = replayed(calib, recipe.seed)
+    if memo is not None and memo.calib is not calib:
+        raise ValueError("the conversion memo belongs to other calibration data")
+    c = Conversion(model, recipe=recipe, calib=calib, steps=steps, calib_batches=calib_batches,
+                   device=device, gm=prep.gm, sites=prep.sites,
+                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo,
+                   horizons=tuple(timesteps))
+    longest = run_stages(RECIPE_STAGES, c).snn
+    nets = {}
+    for t, (states, record) in c.per_horizon.items():
+        net = copy.deepcopy(longest)
+        net.info.timesteps = t
+        net.info.calibration = {**net.info.calibration, c.recipe.calibration[0]: record}
+        for name, neuron in net.neurons():
+            neuron.step_bias = states[name]
+        nets[t] = net
+    return {t: nets.get(t, longest) for t in timesteps}

@@ -39,6 +39,7 @@ from ann2snn.methods.compose import (
     check_options,
     quantiser_levels,
     resolve,
+    serves_every_timestep,
     site_rule,
 )
 from ann2snn.methods.options import THRESHOLD_BATCHES, pass_parameters
@@ -69,6 +70,8 @@ class Conversion:
     snn_graph: fx.GraphModule | None = None
     snn: Any = None
     memo: ConversionMemo | None = None  # what conversions on the same batches share
+    horizons: tuple[int, ...] = ()  # the shorter T that one causal calibration also serves
+    per_horizon: dict = field(default_factory=dict)  # {t: (layer states, record)} for those
 
 
 def _trace(c: Conversion) -> None:
@@ -176,17 +179,24 @@ def _assemble(c: Conversion) -> None:
 
 
 def _calibrate(c: Conversion) -> None:
-    """The recipe's passes in order, from where a remembered conversion ended (``memo``)."""
+    """The recipe's passes in order, from where a remembered conversion ended (``memo``);
+    with ``horizons``, the one causal pass serves those T too (docs/methods.md#ftbc)."""
     recipe, where = c.recipe, (c.steps, c.calib_batches, c.device)
-    done = c.memo.restore(c.snn, recipe, *where) if c.memo and recipe.calibration else 0
+    if c.horizons and not serves_every_timestep(recipe):
+        raise ValueError(f"{recipe.name}: only one causal calibration pass serves several T")
+    memo = None if c.horizons else c.memo  # a shared calibration is no single T's state
+    done = memo.restore(c.snn, recipe, *where) if memo and recipe.calibration else 0
     for passes, step in enumerate(recipe.calibration[done:], done + 1):
         if c.calib is None:
             raise MethodError(f"method {recipe.name!r} calibrates ({step}): pass calib= "
                               "training batches")
-        get_calibration(step)(c.snn, c.gm, recipe, pass_parameters(step, recipe.params),
-                              c.calib, steps=c.steps, calib_batches=c.calib_batches, device=c.device)
-        if c.memo is not None:
-            c.memo.keep(c.snn, recipe, passes, *where)
+        shared = {"horizons": c.horizons} if c.horizons else {}
+        found = get_calibration(step)(c.snn, c.gm, recipe, pass_parameters(step, recipe.params),
+                                      c.calib, steps=c.steps, calib_batches=c.calib_batches,
+                                      device=c.device, **shared)
+        c.per_horizon = found if c.horizons else {}
+        if memo is not None:
+            memo.keep(c.snn, recipe, passes, *where)
     c.snn.seed(recipe.seed)  # calibration drew from the streams: restart them
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ann2snn.calibration.registry import is_causal
 from ann2snn.errors import MethodError, OptionError
 from ann2snn.methods.recipe import Recipe
 from ann2snn.methods.registry import get_method
@@ -59,6 +60,16 @@ def resolve(recipe: Recipe, kinds: set[str]) -> Recipe:
         activations=tuple(k for k in base.activations if k in recipe.activations),
         overridden=recipe.overridden,
     )
+
+
+def serves_every_timestep(recipe: Recipe) -> bool:
+    """True when one conversion of the resolved ``recipe`` to ``max(T)`` serves every T:
+    nothing depends on T but one causal calibration pass (FTBC on an ``opi`` or ``qcfs``
+    base, docs/methods.md#ftbc), whose first ``t`` steps are a calibration to ``t``; no
+    permutation (a permuted train of ``T`` steps is no prefix of a longer one)."""
+    return (recipe.base is None and recipe.permute is None and len(recipe.calibration) == 1
+            and is_causal(recipe.calibration[0])
+            and not replace(recipe, calibration=()).depends_on_timesteps)
 
 
 def site_rule(recipe: Recipe, lam: float | None) -> str:
