@@ -68,3 +68,18 @@ def test_only_a_recipe_whose_rest_is_independent_of_t_shares_its_calibration(cli
     assert not serves_every_T(clip_prep, get_method("ftbc", base="rts"))  # shift θ/(2T)
     assert not serves_every_T(clip_prep, get_method("ftbc", permute="layer"))
     assert not serves_every_T(clip_prep, get_method("snnc-light"))  # its pass reads all T
+
+
+def test_a_network_of_the_shared_calibration_saves_and_reloads_identically(clip_net_and_data,
+                                                                           tmp_path):
+    model, data = clip_net_and_data
+    nets = convert_prepared_over_T(prepare_ann(model), model, get_method("ftbc", **OPTIONS),
+                                   data, [2, 4], calib_batches=None, device=torch.device("cpu"))
+    path = tmp_path / "t2.safetensors"
+    ann2snn.save_snn(nets[2], path)
+    again = ann2snn.load_snn(path, model)
+    x = data[0][0]
+    assert again.info.timesteps == 2  # (a saved file keeps no calibration record)
+    assert torch.equal(again(x, 2), nets[2](x, 2))
+    with pytest.raises(ann2snn.MethodError, match="converted for T = 2"):
+        ann2snn.evaluate(model, data, [4], snn=again)
