@@ -16,22 +16,16 @@ from ann2snn.checks import check_finite_output, check_flags, forward_checked
 from ann2snn.conversion.converter import (
     check_applies,
     check_model,
-    convert_prepared,
-    convert_prepared_over_T,
     evaluated_recipe,
     method_recipe,
     model_device,
-    prepare_ann,
-    serves_every_T,
 )
 from ann2snn.conversion.memo import memo_for
+from ann2snn.conversion.sweep import convert_for_steps, prepared_ann
 from ann2snn.costs.accounting import Accounting, accounted_parts
 from ann2snn.costs.energy import latency_note
-from ann2snn.distributed import Processes, all_sum, broadcast_module
-from ann2snn.errors import MethodError, OptionError
-from ann2snn.methods.compose import check_horizon
+from ann2snn.distributed import Processes, all_sum
 from ann2snn.methods.recipe import Recipe
-from ann2snn.options import integer
 from ann2snn.report import make_report
 from ann2snn.run_options import TIMESTEP_LIST
 from ann2snn.snn.memory import activation_sizes, check_fits
@@ -84,54 +78,6 @@ def check_simulation_memory(gm: nn.Module, x: Tensor, steps: int, recipe: Recipe
     memory = check_fits(largest, output, steps, x.shape[0], window, device)
     stage(progress and memory.startswith("skipped"), f"memory check {memory}")
     return memory
-
-
-def convert_for_steps(prep, model, recipe, calib, steps, *, calib_batches, device, skip,
-                      procs, log, memo=None) -> tuple[dict, dict[int, str]]:
-    """One conversion of the prepared ANN ``prep`` for every ``T`` (``None`` key), one per
-    ``T``, or one calibration to ``max(T)`` that gives each ``T`` its network; the ``T`` a
-    method refuses are skipped with the reason when ``skip``."""
-    snns: dict[int | None, SpikingNetwork] = {}
-    skipped: dict[int, str] = {}
-    if calib_batches is not None:
-        integer(1)("calib_batches", calib_batches)
-    check_horizon(recipe, max(steps))
-    if len(steps) > 1 and serves_every_T(prep, recipe):
-        log(f"converting with {recipe.name} for T = {', '.join(map(str, steps))} (one "
-            f"calibration to T = {max(steps)}: it is causal in time)")
-        snns = convert_prepared_over_T(prep, model, recipe, calib, steps,
-                                       calib_batches=calib_batches, device=device, memo=memo)
-        for snn in snns.values():
-            broadcast_module(snn, procs)
-        return snns, {}
-    for t in steps if recipe.depends_on_timesteps else [None]:
-        log(f"converting with {recipe.name}{'' if t is None else f' for T = {t}'}")
-        try:
-            snns[t] = convert_prepared(prep, model, recipe, calib, steps=t,
-                                       calib_batches=calib_batches, device=device, memo=memo)
-        except OptionError:
-            raise
-        except MethodError as exc:
-            if not skip or t is None:
-                raise
-            skipped[t] = str(exc)
-            continue
-        broadcast_module(snns[t], procs)
-    if not snns:
-        raise MethodError(f"{recipe.name} applies at none of T = {steps}: "
-                          f"{next(iter(skipped.values()))}")
-    return snns, skipped
-
-
-def prepared_ann(model: nn.Module, maxpool: str, cache: dict | None):
-    """The prepared ANN (never changed by a conversion), from ``cache`` when an evaluation
-    of the same model with the same ``maxpool`` prepared it already."""
-    key = ("prepared", id(model), maxpool)
-    if cache is None:
-        return prepare_ann(model, maxpool)
-    if key not in cache:
-        cache[key] = prepare_ann(model, maxpool)
-    return cache[key]
 
 
 def ann_correct_of(model, x: Tensor, y: Tensor, index: int, cache: dict | None) -> int:
@@ -203,16 +149,15 @@ def evaluate(
     (``(x, y)`` batches) at every ``T`` in ``timesteps``; returns a report (:mod:`ann2snn.report`).
 
     Methods whose neurons do not depend on ``T`` are simulated once, to ``max(T)``; the others
-    are run once per ``T`` and converted once per ``T``, on the same calibration batches
-    (taken once from ``calib``), unless one causal calibration to ``max(T)`` serves every
-    ``T`` (FTBC on an ``opi``/``qcfs`` base, docs/methods.md#ftbc). ``skip_inapplicable``:
-    the ``T`` a method refuses are listed under ``skipped``.
-    Under ``torchrun`` pass ``processes`` (:func:`ann2snn.distributed.setup`) and each
-    process's shard of ``data``: rank 0's conversion, counts summed. ``costs``: the same runs
-    accounted (spikes, synaptic operations, MACs, energy, latency, per layer;
-    :mod:`ann2snn.costs`). ``ann_cache``: a dict shared by evaluations of the same batches
-    (:func:`ann2snn.compare`). ``snn``: a network converted before, evaluated as it is
-    (``model`` its ANN, :func:`ann2snn.load_ann`).
+    are run and converted once per ``T`` on the same calibration batches (taken once from
+    ``calib``), unless one causal calibration to ``max(T)`` serves every ``T`` (FTBC on an
+    ``opi``/``qcfs`` base, docs/methods.md#ftbc). ``skip_inapplicable``: the ``T`` a method
+    refuses are listed under ``skipped``. Under ``torchrun`` pass ``processes``
+    (:func:`ann2snn.distributed.setup`) and each process's shard of ``data``: rank 0's
+    conversion, counts summed. ``costs``: the same runs accounted (spikes, synaptic
+    operations, MACs, energy, latency, per layer; :mod:`ann2snn.costs`). ``ann_cache``: a dict
+    shared by evaluations of the same batches (:func:`ann2snn.compare`). ``snn``: a network
+    converted before, evaluated as it is (``model`` its ANN, :func:`ann2snn.load_ann`).
     """
     procs = processes or Processes()
     steps = check_timestep_list(timesteps)
