@@ -29,18 +29,9 @@ from ann2snn.methods.recipe import Recipe
 from ann2snn.report import make_report
 from ann2snn.run_options import TIMESTEP_LIST
 from ann2snn.snn.memory import activation_sizes, check_fits
-from ann2snn.snn.network import SpikingNetwork, decode
+from ann2snn.snn.network import SpikingNetwork, snn_correct
 from ann2snn.snn.neuron import runs_in_chunks
 from ann2snn.text import plural
-
-
-@torch.no_grad()
-def snn_correct(snn: SpikingNetwork, x: Tensor, y: Tensor, steps: Sequence[int]) -> dict[int, int]:
-    """Correct predictions at each ``t`` in ``steps`` from one run to ``max(steps)``."""
-    out = snn(x, max(steps))
-    check_finite_output(out, f"the spiking network ({snn.method})")
-    mean_out = decode(out)
-    return {t: int((mean_out[t - 1].argmax(-1) == y).sum()) for t in steps}
 
 
 def stage(enabled: bool, message: str) -> None:

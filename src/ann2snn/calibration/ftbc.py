@@ -27,7 +27,7 @@ from ann2snn.calibration.registry import CALIBRATION_BATCHES, register_calibrati
 from ann2snn.errors import MethodError
 from ann2snn.functional.if_neuron import IFParameters, if_init
 from ann2snn.options import boolean, integer, option_field, real
-from ann2snn.snn.network import SpikingNetwork, decode
+from ann2snn.snn.network import SpikingNetwork, snn_correct
 from ann2snn.snn.neuron import SpikingNeuron
 from ann2snn.snn.time import channelwise
 
@@ -82,15 +82,12 @@ def ftbc_update(neuron: SpikingNeuron, currents: Tensor, ann_act: Tensor, eta: f
     return values
 
 
-@torch.no_grad()
 def _accuracies(snn: SpikingNetwork, batches, horizons: tuple[int, ...]) -> dict[int, float]:
-    """Accuracy at each ``t`` in ``horizons`` from one run to ``max(horizons)`` per batch
-    (the prediction at ``t`` reads steps ``<= t`` only)."""
+    """Accuracy at each ``t`` in ``horizons`` from one run to ``max(horizons)`` per batch."""
     correct, total = dict.fromkeys(horizons, 0), 0
     for x, y in batches:
-        mean = decode(snn(x, max(horizons)))
-        for t in horizons:
-            correct[t] += int((mean[t - 1].argmax(-1) == y).sum())
+        for t, c in snn_correct(snn, x, y, horizons).items():
+            correct[t] += c
         total += int(y.shape[0])
     return {t: c / total for t, c in correct.items()}
 

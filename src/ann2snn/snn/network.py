@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor, fx, nn
 
-from ann2snn.checks import forward_checked
+from ann2snn.checks import check_finite_output, forward_checked
 from ann2snn.errors import Ann2SnnError
 from ann2snn.snn.folding import FoldedGraph
 from ann2snn.snn.memory import activation_sizes, check_fits
@@ -249,3 +249,13 @@ def decode(outputs: Tensor) -> Tensor:
     """Per-step outputs ``[T, B, C]`` -> the mean over steps ``1..t`` for every ``t``."""
     steps = torch.arange(1, outputs.shape[0] + 1, device=outputs.device, dtype=outputs.dtype)
     return outputs.cumsum(0) / steps.view(-1, *([1] * (outputs.dim() - 1)))
+
+
+@torch.no_grad()
+def snn_correct(snn: SpikingNetwork, x: Tensor, y: Tensor, steps) -> dict[int, int]:
+    """Correct predictions at each ``t`` in ``steps`` from one run to ``max(steps)`` (the
+    prediction at ``t`` reads steps ``<= t`` only)."""
+    out = snn(x, max(steps))
+    check_finite_output(out, f"the spiking network ({snn.method})")
+    mean_out = decode(out)
+    return {t: int((mean_out[t - 1].argmax(-1) == y).sum()) for t in steps}
