@@ -26,7 +26,6 @@ Run alone, from the project root:
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
@@ -75,9 +74,9 @@ def simulation(model, x, ann_s: float, steps: int, repeats: int) -> dict:
 
 @torch.no_grad()
 def ftbc(model, x, ann, ann_s: float, steps: int, repeats: int) -> dict:
-    snn = ann2snn.convert(model, "snnc-light", calib=[x], timesteps=steps, calib_batches=1)
+    calibrated = ann2snn.convert(model, "snnc-light", calib=[x], timesteps=steps,
+                                 calib_batches=1)
     update = lambda _n, n, cur, act: ftbc_update(n, cur, act, 0.5, steps)  # noqa: E731
-    calibrated = copy.deepcopy(snn)
     calib = lambda: layerwise_pass(calibrated, ann, x, steps, update, chunked=True)  # noqa: E731
     calib()  # step biases for the held-out run
     best = race({"pass": calib, "held": lambda: calibrated(x, steps)}, repeats)

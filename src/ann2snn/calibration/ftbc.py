@@ -154,13 +154,14 @@ def ftbc(snn, ann, recipe, params: FTBCParameters, data, *, steps, calib_batches
         held_seconds += time.perf_counter() - begun
     if not held:
         kept = {t: (iterations, _biases(snn, t)) for t in horizons}
-    records = {t: clock.cost(
-        steps, iterations, eta=eta, batches=count, iterations=iterations,
-        fresh=fresh, holdout_batches=len(held), chosen_iteration=kept[t][0],
-        holdout_accuracy=history.get(t, [None]), holdout_seconds=round(held_seconds, 3),
-        snn_passes=iterations * count + (iterations + 1) * len(held),
-        **({"calibrated_to": steps, "shared_by": list(horizons)} if len(horizons) > 1 else {}))
-        for t in horizons}
+    cost = clock.cost(steps, iterations, eta=eta, batches=count, iterations=iterations,
+                      fresh=fresh, holdout_batches=len(held),
+                      holdout_seconds=round(held_seconds, 3),
+                      snn_passes=iterations * count + (iterations + 1) * len(held),
+                      **({"calibrated_to": steps, "shared_by": list(horizons)}
+                         if len(horizons) > 1 else {}))
+    records = {t: {**cost, "chosen_iteration": kept[t][0],
+                   "holdout_accuracy": history.get(t, [None])} for t in horizons}
     for name, neuron in snn.neurons():
         neuron.step_bias = kept[steps][1][name]
     snn.info.calibration["ftbc"] = records[steps]

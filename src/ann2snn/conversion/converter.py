@@ -160,13 +160,20 @@ def convert_prepared(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib,
     and accounts against it): the pipeline's recipe stages. ``prep`` is read, never
     changed (the replace stage copies its graph). ``memo``: thresholds and calibrated
     states shared with earlier conversions of ``prep`` on the same ``calib`` (conversion/memo.py)."""
+    return _run_recipe(prep, model, recipe, calib, steps, calib_batches, device, memo).snn
+
+
+def _run_recipe(prep: PreparedANN, model: nn.Module, recipe: Recipe, calib, steps,
+                calib_batches, device, memo, horizons: tuple[int, ...] = ()) -> Conversion:
+    """The pipeline's recipe stages on ``prep``, with ``calib`` replayed (and ``memo``'s)."""
     calib = replayed(calib, recipe.seed)
     if memo is not None and memo.calib is not calib:
         raise ValueError("the conversion memo belongs to other calibration data")
     c = Conversion(model, recipe=recipe, calib=calib, steps=steps,
                    calib_batches=calib_batches, device=device, gm=prep.gm, sites=prep.sites,
-                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo)
-    return run_stages(RECIPE_STAGES, c).snn
+                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo,
+                   horizons=horizons)
+    return run_stages(RECIPE_STAGES, c)
 
 
 def serves_every_T(prep: PreparedANN, recipe: Recipe) -> bool:
@@ -183,15 +190,9 @@ def convert_prepared_over_T(prep: PreparedANN, model: nn.Module, recipe: Recipe,
     recipe that :func:`serves_every_T`: each network holds the first T steps of the
     per-step biases of the iteration best at T, as a conversion for T alone finds them
     (docs/methods.md#ftbc)."""
-    steps = max(timesteps)
-    calib = replayed(calib, recipe.seed)
-    if memo is not None and memo.calib is not calib:
-        raise ValueError("the conversion memo belongs to other calibration data")
-    c = Conversion(model, recipe=recipe, calib=calib, steps=steps, calib_batches=calib_batches,
-                   device=device, gm=prep.gm, sites=prep.sites,
-                   maxpool_replaced=prep.maxpool_replaced, bn_folded=prep.bn_folded, memo=memo,
-                   horizons=tuple(timesteps))
-    longest = run_stages(RECIPE_STAGES, c).snn
+    c = _run_recipe(prep, model, recipe, calib, max(timesteps), calib_batches, device, memo,
+                    horizons=tuple(timesteps))
+    longest = c.snn
     nets = {}
     for t, (states, record) in c.per_horizon.items():
         net = copy.deepcopy(longest)
